@@ -1,0 +1,161 @@
+// Package catalog reads what pgtwin needs to know about a database from
+// pg_catalog, in one read-only transaction: schemas, tables, columns, keys,
+// foreign keys, sequences and size estimates.
+package catalog
+
+import (
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Name is a schema-qualified object name.
+type Name struct {
+	Schema string `json:"schema"`
+	Name   string `json:"name"`
+}
+
+// String returns the name as SQL, quoted where needed: public.users,
+// "My Schema"."Order".
+func (n Name) String() string { return pgx.Identifier{n.Schema, n.Name}.Sanitize() }
+
+// Plain returns schema.name without quoting, for messages and sorting.
+func (n Name) Plain() string { return n.Schema + "." + n.Name }
+
+// Less orders names by schema, then name.
+func (n Name) Less(o Name) bool {
+	if n.Schema != o.Schema {
+		return n.Schema < o.Schema
+	}
+	return n.Name < o.Name
+}
+
+// TableKind says how a table stores its rows.
+type TableKind string
+
+const (
+	Ordinary    TableKind = "table"
+	Partitioned TableKind = "partitioned"
+)
+
+// Catalog is everything pgtwin reads from one source database.
+type Catalog struct {
+	ServerVersion int           `json:"server_version"` // server_version_num, e.g. 150018
+	Database      string        `json:"database"`
+	Schemas       []string      `json:"schemas"`      // user schemas, sorted
+	Tables        []*Table      `json:"tables"`       // sorted by name; partitions are not listed here
+	ForeignKeys   []*ForeignKey `json:"foreign_keys"` // sorted by child table, then constraint name
+	Sequences     []*Sequence   `json:"sequences"`    // sorted by name
+
+	byName map[Name]*Table
+}
+
+// Table is a logical table: an ordinary table, an inheritance child (a table
+// of its own), or a partitioned table with its partitions.
+type Table struct {
+	Name       Name      `json:"name"`
+	OID        uint32    `json:"-"`
+	Kind       TableKind `json:"kind"`
+	Columns    []*Column `json:"columns"` // in attnum order, dropped columns omitted
+	PrimaryKey []string  `json:"primary_key,omitempty"`
+	// UniqueKeys are the non-partial unique constraints and unique indexes on
+	// plain columns (the keys a foreign key can reference), PK excluded.
+	UniqueKeys [][]string `json:"unique_keys,omitempty"`
+	// Partitions are the leaf partitions of a partitioned table, sorted.
+	Partitions []Name `json:"partitions,omitempty"`
+	// InheritsFrom names the parents of an inheritance child.
+	InheritsFrom []Name `json:"inherits_from,omitempty"`
+	// EstimatedRows and Bytes come from pg_class (summed over partitions);
+	// EstimatedRows is -1 when the table was never analyzed or vacuumed.
+	EstimatedRows int64 `json:"estimated_rows"`
+	Bytes         int64 `json:"bytes"`
+}
+
+// Column is one live column of a table.
+type Column struct {
+	Name      string `json:"name"`
+	Num       int16  `json:"num"`
+	Type      string `json:"type"` // format_type(), e.g. "character varying(20)", "public.mood[]"
+	TypeOID   uint32 `json:"-"`
+	NotNull   bool   `json:"not_null"`
+	Generated bool   `json:"generated,omitempty"` // GENERATED ALWAYS AS (…) STORED
+	Identity  string `json:"identity,omitempty"`  // "", "always" or "by default"
+	Default   string `json:"default,omitempty"`
+}
+
+// FKMatch is a foreign key's MATCH type.
+type FKMatch string
+
+const (
+	MatchSimple FKMatch = "simple"
+	MatchFull   FKMatch = "full"
+)
+
+// ForeignKey is an edge from a child table's columns to a parent table's
+// primary or unique key. Virtual foreign keys come from the config.
+type ForeignKey struct {
+	Name          string   `json:"name"`
+	Child         Name     `json:"child"`
+	ChildColumns  []string `json:"child_columns"`
+	Parent        Name     `json:"parent"`
+	ParentColumns []string `json:"parent_columns"`
+	Match         FKMatch  `json:"match"`
+	OnDelete      string   `json:"on_delete"` // "no action", "restrict", "cascade", "set null", "set default"
+	OnUpdate      string   `json:"on_update"`
+	Deferrable    bool     `json:"deferrable,omitempty"`
+	Deferred      bool     `json:"initially_deferred,omitempty"`
+	NotValid      bool     `json:"not_valid,omitempty"`
+	// Nullable is true when every child column may be NULL, so the edge can
+	// be cut by setting it to NULL.
+	Nullable bool `json:"nullable"`
+	Virtual  bool `json:"virtual,omitempty"`
+}
+
+// String names the edge for messages: child(cols) -> parent(cols).
+func (fk *ForeignKey) String() string {
+	return fmt.Sprintf("%s(%s) -> %s(%s)", fk.Child.Plain(), join(fk.ChildColumns), fk.Parent.Plain(), join(fk.ParentColumns))
+}
+
+// Sequence is a sequence and the column that owns it, if any.
+type Sequence struct {
+	Name     Name   `json:"name"`
+	OwnedBy  *Name  `json:"owned_by,omitempty"` // table owning the sequence
+	Column   string `json:"column,omitempty"`   // owning column
+	Identity bool   `json:"identity,omitempty"`
+}
+
+// Table returns the table called n, or nil.
+func (c *Catalog) Table(n Name) *Table {
+	if c.byName == nil {
+		c.index()
+	}
+	return c.byName[n]
+}
+
+func (c *Catalog) index() {
+	c.byName = make(map[Name]*Table, len(c.Tables))
+	for _, t := range c.Tables {
+		c.byName[t.Name] = t
+	}
+}
+
+// Column returns the column called name, or nil.
+func (t *Table) Column(name string) *Column {
+	for _, c := range t.Columns {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func join(cols []string) string {
+	s := ""
+	for i, c := range cols {
+		if i > 0 {
+			s += ", "
+		}
+		s += c
+	}
+	return s
+}

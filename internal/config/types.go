@@ -1,0 +1,124 @@
+// Package config loads and checks pgtwin's YAML config (version 1).
+//
+// Loading is strict: an unknown key, a wrong version, or a value of the wrong
+// shape is an error naming the file and line. Check then resolves table and
+// column names against a source catalog, and CheckWhere asks the source
+// server to prepare every user-written SQL fragment in a read-only
+// transaction.
+package config
+
+// Config is the whole config file. Table names may be written as
+// schema.table or as a bare table name found in exactly one included schema;
+// quoted identifiers ("My Schema"."Order") are accepted.
+type Config struct {
+	// Version of the config format; must be 1.
+	Version int `yaml:"version" json:"version" jsonschema:"enum=1"`
+	// Source says where the production database URL comes from.
+	Source Endpoint `yaml:"source,omitempty" json:"source,omitempty"`
+	// Target says where the development database URL comes from.
+	Target Endpoint `yaml:"target,omitempty" json:"target,omitempty"`
+	// Schemas limits which schemas the twin contains (default: every user schema).
+	Schemas Schemas `yaml:"schemas,omitempty" json:"schemas,omitempty"`
+	// Tables overrides how single tables are copied: whole, or schema only.
+	Tables []TableRule `yaml:"tables,omitempty" json:"tables,omitempty"`
+	// Roots pick the rows the twin starts from.
+	Roots []Root `yaml:"roots,omitempty" json:"roots,omitempty"`
+	// ForeignKeys adjusts how single foreign keys are followed.
+	ForeignKeys []FKRule `yaml:"foreign_keys,omitempty" json:"foreign_keys,omitempty"`
+	// VirtualForeignKeys declares relationships the schema does not.
+	VirtualForeignKeys []VirtualFK `yaml:"virtual_foreign_keys,omitempty" json:"virtual_foreign_keys,omitempty"`
+
+	// File is the path the config was read from, for messages.
+	File string `yaml:"-" json:"-"`
+}
+
+// Endpoint names the environment variable holding a connection URL.
+type Endpoint struct {
+	// URLEnv is the environment variable holding a libpq URL or
+	// keyword/value string (defaults: PROD_DATABASE_URL for the source,
+	// DEV_DATABASE_URL for the target).
+	URLEnv string `yaml:"url_env,omitempty" json:"url_env,omitempty"`
+	Line   int    `yaml:"-" json:"-"`
+}
+
+// Schemas selects schemas by name. Exclude wins over include.
+type Schemas struct {
+	// Include lists the schemas to twin; empty means all user schemas.
+	Include []string `yaml:"include,omitempty" json:"include,omitempty"`
+	// Exclude lists schemas to leave out entirely (no schema, no rows).
+	Exclude []string `yaml:"exclude,omitempty" json:"exclude,omitempty"`
+	Line    int      `yaml:"-" json:"-"`
+}
+
+// Copy modes for a table rule.
+const (
+	CopyAll    = "all"    // every row of the table
+	CopySchema = "schema" // the table's definition, no rows
+)
+
+// TableRule copies one table whole, or only its definition.
+type TableRule struct {
+	// Table is the table's name.
+	Table string `yaml:"table" json:"table"`
+	// Copy is "all" (every row) or "schema" (definition only, no rows; FKs
+	// pointing at it from copied rows must then be cut).
+	Copy string `yaml:"copy" json:"copy" jsonschema:"enum=all,enum=schema"`
+	Line int    `yaml:"-" json:"-"`
+}
+
+// Root selects starting rows of a table. Exactly one of Where, Limit (with
+// optional OrderBy and Where), Percent or All is the selector; Where may be
+// combined with Limit or Percent.
+type Root struct {
+	// Table is the table's name.
+	Table string `yaml:"table" json:"table"`
+	// Where is a SQL boolean expression over the table's columns.
+	Where string `yaml:"where,omitempty" json:"where,omitempty"`
+	// OrderBy is a SQL ORDER BY list used with Limit (default: primary key).
+	OrderBy string `yaml:"order_by,omitempty" json:"order_by,omitempty"`
+	// Limit caps the number of root rows.
+	Limit *int64 `yaml:"limit,omitempty" json:"limit,omitempty" jsonschema:"minimum=0"`
+	// Percent samples this share of the table (0 < percent ≤ 100),
+	// repeatably: the same snapshot gives the same rows.
+	Percent *float64 `yaml:"percent,omitempty" json:"percent,omitempty" jsonschema:"exclusiveMinimum=0,maximum=100"`
+	// All takes every row.
+	All  bool `yaml:"all,omitempty" json:"all,omitempty"`
+	Line int  `yaml:"-" json:"-"`
+}
+
+// FKRule adjusts one foreign key, named by its child table and columns (and
+// its parent table when that is ambiguous), or by constraint name.
+type FKRule struct {
+	// Table is the referencing (child) table.
+	Table string `yaml:"table" json:"table"`
+	// Columns are the referencing columns.
+	Columns []string `yaml:"columns,omitempty" json:"columns,omitempty"`
+	// Name is the constraint name, instead of Columns.
+	Name string `yaml:"name,omitempty" json:"name,omitempty"`
+	// References is the referenced (parent) table, to disambiguate.
+	References string `yaml:"references,omitempty" json:"references,omitempty"`
+	// FollowChildren switches off (false) pulling in child rows of selected
+	// parent rows along this key. Default true.
+	FollowChildren *bool `yaml:"follow_children,omitempty" json:"follow_children,omitempty"`
+	// ChildrenWhere filters the child rows followed down this key: a SQL
+	// boolean expression over the child table's columns.
+	ChildrenWhere string `yaml:"children_where,omitempty" json:"children_where,omitempty"`
+	// Cut sets this nullable key to NULL in the twin when its parent row is
+	// not otherwise selected, instead of pulling the parent in.
+	Cut  bool `yaml:"cut,omitempty" json:"cut,omitempty"`
+	Line int  `yaml:"-" json:"-"`
+}
+
+// VirtualFK declares a foreign key the schema lacks; pgtwin follows it like
+// a real one (the target gets no constraint for it).
+type VirtualFK struct {
+	// Table is the referencing (child) table.
+	Table string `yaml:"table" json:"table"`
+	// Columns are the referencing columns.
+	Columns []string `yaml:"columns" json:"columns"`
+	// References is the referenced (parent) table.
+	References string `yaml:"references" json:"references"`
+	// ReferencedColumns default to the parent's primary key.
+	ReferencedColumns []string `yaml:"referenced_columns,omitempty" json:"referenced_columns,omitempty"`
+	Line              int      `yaml:"-" json:"-"`
+}
