@@ -15,6 +15,8 @@ type Resolved struct {
 	Rules map[*catalog.ForeignKey]ResolvedFKRule
 	// VirtualFKs are the config's virtual foreign keys (Virtual is set).
 	VirtualFKs []*catalog.ForeignKey
+
+	lines map[string]int // the config's key lines, for CheckSQL's messages
 }
 
 // ResolvedRoot is a root with its table resolved.
@@ -34,6 +36,8 @@ type ResolvedFKRule struct {
 	ChildrenWhere  string
 	Cut            bool
 	Line           int
+
+	index int // in the config's foreign_keys, for messages
 }
 
 // Included reports whether table n is in an included schema.

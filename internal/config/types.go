@@ -2,9 +2,8 @@
 //
 // Loading is strict: an unknown key, a wrong version, or a value of the wrong
 // shape is an error naming the file and line. Check then resolves table and
-// column names against a source catalog, and CheckWhere asks the source
-// server to prepare every user-written SQL fragment in a read-only
-// transaction.
+// column names against a source catalog, and CheckSQL has the source server
+// check every user-written SQL fragment in a read-only transaction.
 package config
 
 // Config is the whole config file. Table names may be written as
@@ -30,6 +29,10 @@ type Config struct {
 
 	// File is the path the config was read from, for messages.
 	File string `yaml:"-" json:"-"`
+
+	// lines maps field paths (roots[1].where) to the line of their key, as
+	// Parse found them; nil for a Config built in code.
+	lines map[string]int
 }
 
 // Endpoint names the environment variable holding a connection URL.

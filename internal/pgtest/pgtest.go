@@ -30,10 +30,11 @@ var (
 // afterwards. Without a server the tests fail when $CI is set and are skipped
 // (with a message) otherwise.
 func Main(m *testing.M) {
-	os.Exit(run(m))
+	os.Exit(Run(m))
 }
 
-func run(m *testing.M) int {
+// Run is Main without the exit, for TestMains that wrap it (testscript).
+func Run(m interface{ Run() int }) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dsn := os.Getenv("PGTWIN_TEST_DSN")
@@ -109,30 +110,69 @@ func quote(s string) string {
 // in it, and drops it when the test ends. It returns the database's name.
 func NewDB(t testing.TB, scripts ...string) string {
 	t.Helper()
-	if baseCfg == nil {
-		t.Fatal("pgtest: no server; call pgtest.Main from TestMain")
+	name, err := CreateDB(context.Background(), scripts...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	name := fmt.Sprintf("%s%d", prefix, counter.Add(1))
-	ctx := context.Background()
-	admin := Connect(t, "postgres")
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), DSN("postgres"))
-		if err != nil {
-			return
-		}
-		defer c.Close(context.Background())
-		c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-	})
-	if len(scripts) > 0 {
-		conn := Connect(t, name)
-		for _, s := range scripts {
-			Exec(t, conn, s)
-		}
-	}
+	t.Cleanup(func() { DropDB(name) })
 	return name
+}
+
+// CreateDB creates a database with a fresh name and runs the SQL scripts in
+// it. The caller drops it with DropDB.
+func CreateDB(ctx context.Context, scripts ...string) (string, error) {
+	return createDB(ctx, fmt.Sprintf("%s%d", prefix, counter.Add(1)), scripts)
+}
+
+// NewNamedDB is NewDB with a fixed name, for output that shows it. An
+// existing database of that name is dropped first.
+func NewNamedDB(t testing.TB, name string, scripts ...string) string {
+	t.Helper()
+	DropDB(name)
+	if _, err := createDB(context.Background(), name, scripts); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { DropDB(name) })
+	return name
+}
+
+func createDB(ctx context.Context, name string, scripts []string) (string, error) {
+	if baseCfg == nil {
+		return "", fmt.Errorf("pgtest: no server; call pgtest.Main from TestMain")
+	}
+	admin, err := pgx.Connect(ctx, DSN("postgres"))
+	if err != nil {
+		return "", fmt.Errorf("pgtest: connect: %w", err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", fmt.Errorf("pgtest: create database: %w", err)
+	}
+	if len(scripts) == 0 {
+		return name, nil
+	}
+	conn, err := pgx.Connect(ctx, DSN(name))
+	if err != nil {
+		return "", fmt.Errorf("pgtest: connect to %s: %w", name, err)
+	}
+	defer conn.Close(ctx)
+	for _, s := range scripts {
+		if err := conn.PgConn().Exec(ctx, s).Close(); err != nil {
+			return "", fmt.Errorf("pgtest: setup script: %w", err)
+		}
+	}
+	return name, nil
+}
+
+// DropDB drops a database made by CreateDB, disconnecting its sessions.
+func DropDB(name string) {
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, DSN("postgres"))
+	if err != nil {
+		return
+	}
+	defer c.Close(ctx)
+	c.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 }
 
 // Connect opens a connection to database db, closed when the test ends.

@@ -1,0 +1,28 @@
+# pgtwin — run `make help` for the targets.
+GO ?= go
+BIN := bin/pgtwin
+
+.PHONY: help build demo test bench vet fmt schema clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+build: ## build bin/pgtwin
+	$(GO) build -o $(BIN) ./cmd/pgtwin
+
+demo: ## run pgtwin on a sample shop database in throwaway local servers
+	$(GO) run ./cmd/pgtwin demo
+
+test: ## run every test against throwaway PostgreSQL servers (vet and gofmt included)
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 15m ./...
+
+bench: ## run the benchmarks (see README, Performance)
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+schema: ## regenerate schema/pgtwin.schema.json from the config types
+	$(GO) test ./internal/config -run TestJSONSchemaIsCurrent -update
+
+clean: ## remove build output
+	rm -rf bin

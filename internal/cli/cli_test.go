@@ -1,0 +1,106 @@
+package cli_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/pgtwin/pgtwin/internal/cli"
+	"github.com/pgtwin/pgtwin/internal/demo"
+	"github.com/pgtwin/pgtwin/internal/pgtest"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output in testdata/script")
+
+type withServer struct{ m *testing.M }
+
+func (w withServer) Run() int { return pgtest.Run(w.m) }
+
+// TestMain makes this test binary double as the pgtwin command inside the
+// scripts, and starts one throwaway PostgreSQL server for the package.
+func TestMain(m *testing.M) {
+	testscript.Main(withServer{m}, map[string]func(){
+		"pgtwin": func() { os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar against databases made once:
+// $SHOP_DSN / $SHOP_URL (the demo shop) and $FIXTURE_DSN (the catalog
+// fixture, every shape of schema).
+func TestScripts(t *testing.T) {
+	ctx := context.Background()
+	shop := pgtest.NewNamedDB(t, "pgtwin_cli_shop")
+	conn := pgtest.Connect(t, shop)
+	if err := demo.CreateShop(ctx, conn, 1); err != nil {
+		t.Fatal(err)
+	}
+	fixtureSQL, err := os.ReadFile("../catalog/testdata/fixture.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixture := pgtest.NewDB(t, string(fixtureSQL))
+	empty := pgtest.NewDB(t)
+
+	testscript.Run(t, testscript.Params{
+		Dir:           "testdata/script",
+		UpdateScripts: *update,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("SHOP_DSN", pgtest.DSN(shop))
+			env.Setenv("SHOP_URL", pgtest.URL(shop))
+			env.Setenv("FIXTURE_DSN", pgtest.DSN(fixture))
+			env.Setenv("EMPTY_DSN", pgtest.DSN(empty))
+			env.Setenv("SHOP_CONFIG", string(demo.Config))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exits":   exits,
+			"sqlexec": sqlExec,
+		},
+	})
+}
+
+// exits N prog args… runs prog like exec and asserts its exit code is N.
+func exits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: bad code %q", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exits: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
+}
+
+// sqlexec DSN SQL runs SQL on a database, for script set-up.
+func sqlExec(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: sqlexec DSN SQL")
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, args[0])
+	if err != nil {
+		ts.Fatalf("sqlexec: %v", err)
+	}
+	defer conn.Close(ctx)
+	err = conn.PgConn().Exec(ctx, args[1]).Close()
+	if (err != nil) != neg {
+		ts.Fatalf("sqlexec: %v", err)
+	}
+}

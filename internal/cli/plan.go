@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/spf13/cobra"
+
+	"github.com/pgtwin/pgtwin/internal/catalog"
+	"github.com/pgtwin/pgtwin/internal/config"
+	"github.com/pgtwin/pgtwin/internal/dbconn"
+	"github.com/pgtwin/pgtwin/internal/plan"
+)
+
+// Default environment variables for the two databases, as in the CI
+// workflows pgtwin replaces.
+const (
+	DefaultSourceEnv = "PROD_DATABASE_URL"
+	DefaultTargetEnv = "DEV_DATABASE_URL"
+)
+
+type planCmd struct {
+	env        Env
+	configPath string
+	source     string
+	json, dot  bool
+}
+
+func newPlan(env Env) *cobra.Command {
+	c := &planCmd{env: env}
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what a twin would contain, without copying anything",
+		Long: `plan connects to the source (read-only), reads its catalog and the config, and
+prints the roots, every table with its estimated rows and why it is included,
+every foreign key with the directions it is followed in, the FK cycles, and
+warnings. Nothing is written anywhere.`,
+		Example: `  # what would twin.yaml copy from production?
+  PROD_DATABASE_URL=postgres://readonly@prod.example.com/shop pgtwin plan --config twin.yaml
+
+  # a picture of the graph
+  pgtwin plan --config twin.yaml --dot | dot -Tsvg > twin.svg`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := c.validate(); err != nil {
+				return err
+			}
+			return c.run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&c.configPath, "config", "c", "", "config file (YAML, version 1); without one, the plan shows the graph with no roots")
+	f.StringVar(&c.source, "source", "", "source database URL or keyword/value string (default $"+DefaultSourceEnv+", then libpq's PG* variables)")
+	f.BoolVar(&c.json, "json", false, "print the plan as JSON")
+	f.BoolVar(&c.dot, "dot", false, "print the FK graph as Graphviz DOT, coloured by role")
+	return cmd
+}
+
+func (c *planCmd) validate() error {
+	if c.json && c.dot {
+		return usagef("--json and --dot cannot be used together")
+	}
+	return nil
+}
+
+func (c *planCmd) run(ctx context.Context) error {
+	cfg, err := loadConfig(c.configPath)
+	if err != nil {
+		return err
+	}
+	p, err := buildPlan(ctx, c.env, cfg, c.source)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.json:
+		return p.WriteJSON(c.env.Stdout)
+	case c.dot:
+		return p.WriteDOT(c.env.Stdout)
+	}
+	return p.WriteText(c.env.Stdout)
+}
+
+// loadConfig reads the config file, or returns an empty version-1 config
+// when path is empty.
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return &config.Config{Version: 1}, nil
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, usage(err)
+	}
+	return cfg, nil
+}
+
+// sourceEndpoint resolves the source connection from the flag, the config's
+// url_env, or the default environment variable.
+func sourceEndpoint(env Env, cfg *config.Config, flagValue string) (dbconn.Endpoint, error) {
+	name := DefaultSourceEnv
+	if cfg.Source.URLEnv != "" {
+		name = cfg.Source.URLEnv
+	}
+	ep, err := dbconn.Resolve("source", "source", flagValue, name, env.Getenv)
+	if err != nil {
+		return ep, usage(err)
+	}
+	return ep, nil
+}
+
+// buildPlan connects to the source read-only, reads the catalog, checks the
+// config against it (names and SQL fragments) and builds the plan.
+func buildPlan(ctx context.Context, env Env, cfg *config.Config, sourceFlag string) (*plan.Plan, error) {
+	ep, err := sourceEndpoint(env, cfg, sourceFlag)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ep.Config(); err != nil {
+		return nil, usage(err)
+	}
+	conn, err := ep.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("begin read-only transaction on the source: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	cat, err := catalog.ReadTx(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("read the source catalog: %w", err)
+	}
+	res, err := config.Check(cfg, cat)
+	if err != nil {
+		return nil, usage(err)
+	}
+	if err := config.CheckSQL(ctx, tx, res); err != nil {
+		return nil, usage(err)
+	}
+	estimates, err := plan.EstimateRoots(ctx, tx, res)
+	if err != nil {
+		return nil, err
+	}
+	return plan.Build(cat, res, estimates), nil
+}
+
+// noArgs rejects positional arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s takes no arguments, got %q (see pgtwin %s --help)", cmd.CommandPath(), args[0], cmd.Name())
+	}
+	return nil
+}

@@ -1,0 +1,197 @@
+package config
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pgtwin/pgtwin/internal/catalog"
+)
+
+// WhereClause embeds a user's WHERE fragment the way CheckSQL checked it:
+// in parentheses, each on its own line, so that a trailing -- comment ends
+// before the closing parenthesis. It returns "" for an empty fragment.
+func WhereClause(where string) string {
+	if where == "" {
+		return ""
+	}
+	return "WHERE (\n" + where + "\n)"
+}
+
+// OrderByClause embeds a user's ORDER BY list the way CheckSQL checked it.
+// It returns "" for an empty list.
+func OrderByClause(orderBy string) string {
+	if orderBy == "" {
+		return ""
+	}
+	return "ORDER BY\n" + orderBy + "\n"
+}
+
+// CheckSQL has the source server check every SQL fragment of the config:
+// each root's where and order_by, and each foreign-key rule's
+// children_where. tx must be READ ONLY (CheckSQL refuses otherwise); it is
+// left usable.
+//
+// For each fragment CheckSQL first rejects, without the server, what would
+// not stay one expression inside its parentheses (a ';', an unbalanced ')',
+// an open quote or comment; see checkFragment). It then runs
+//
+//	SELECT 1 FROM <table> WHERE (<where>) [ORDER BY <order_by>] LIMIT 1
+//
+// with the extended protocol (which refuses a second statement) inside a
+// savepoint that is always rolled back, so one failure does not hide the
+// next. Running it, rather than only preparing it, catches what prepare
+// cannot: a function that writes, such as nextval(), fails with "cannot
+// execute nextval() in a read-only transaction" — but only when the server
+// evaluates the fragment, that is, when the table has a row for it to look
+// at. Beyond that, the extraction itself runs in a READ ONLY transaction, so
+// a writing fragment can fail a run but never write.
+//
+// Server errors become *Error values ("FILE:LINE: roots[0].where: MESSAGE
+// (at character N: "…")"), wrapping the *pgconn.PgError, joined and sorted
+// by line. Other errors (a lost connection, a cancelled context) are
+// returned as they are, wrapped.
+func CheckSQL(ctx context.Context, tx pgx.Tx, r *Resolved) error {
+	var readOnly string
+	if err := tx.QueryRow(ctx, "SELECT current_setting('transaction_read_only')").Scan(&readOnly); err != nil {
+		return fmt.Errorf("check sql: %w", err)
+	}
+	if readOnly != "on" {
+		return errors.New("check sql: the transaction must be READ ONLY")
+	}
+	c := &sqlChecker{tx: tx, r: r, p: &problems{file: r.File}}
+	for i, root := range r.Roots {
+		e := fmt.Sprintf("roots[%d]", i)
+		whereOK := true
+		if root.Where != "" {
+			ok, err := c.check(ctx, e+".where", root.Line, root.Table, root.Where, "")
+			if err != nil {
+				return err
+			}
+			whereOK = ok
+		}
+		if root.OrderBy != "" && whereOK {
+			if _, err := c.check(ctx, e+".order_by", root.Line, root.Table, root.Where, root.OrderBy); err != nil {
+				return err
+			}
+		}
+	}
+	type rule struct {
+		fk *catalog.ForeignKey
+		r  ResolvedFKRule
+	}
+	var rules []rule
+	for fk, fr := range r.Rules {
+		if fr.ChildrenWhere != "" {
+			rules = append(rules, rule{fk, fr})
+		}
+	}
+	slices.SortFunc(rules, func(a, b rule) int {
+		return cmp.Or(cmp.Compare(a.r.Line, b.r.Line), cmp.Compare(a.r.index, b.r.index))
+	})
+	for _, x := range rules {
+		p := fmt.Sprintf("foreign_keys[%d].children_where", x.r.index)
+		if _, err := c.check(ctx, p, x.r.Line, x.fk.Child, x.r.ChildrenWhere, ""); err != nil {
+			return err
+		}
+	}
+	return c.p.err()
+}
+
+type sqlChecker struct {
+	tx pgx.Tx
+	r  *Resolved
+	p  *problems
+}
+
+// check checks one fragment: where alone when orderBy is "", else orderBy
+// after where. It reports whether the fragment passed; the error is for
+// failures that are not the config's.
+func (c *sqlChecker) check(ctx context.Context, path string, fallback int, table catalog.Name, where, orderBy string) (bool, error) {
+	line := fallback
+	if l, ok := c.r.lines[path]; ok {
+		line = l
+	}
+	frag := where
+	if orderBy != "" {
+		frag = orderBy
+	}
+	if err := checkFragment(frag); err != nil {
+		c.p.add(line, path, "%v", err)
+		return false, nil
+	}
+	head := "SELECT 1 FROM " + table.String() + "\n"
+	var prefix, sql string
+	if orderBy == "" {
+		prefix = head + "WHERE (\n"
+		sql = prefix + where + "\n)\nLIMIT 1"
+	} else {
+		prefix = head + WhereClause(where) + "\nORDER BY\n"
+		sql = prefix + orderBy + "\nLIMIT 1"
+	}
+	start := utf8.RuneCountInString(prefix) // where the fragment starts, in characters
+	qerr := c.run(ctx, sql)
+	var pgErr *pgconn.PgError
+	switch {
+	case qerr == nil:
+		return true, nil
+	case errors.As(qerr, &pgErr):
+		c.p.list = append(c.p.list, &Error{
+			File: c.r.File, Line: line, Path: path,
+			Msg: serverMessage(pgErr, start, frag), Err: pgErr,
+		})
+		return false, nil
+	default:
+		return false, fmt.Errorf("check %s: %w", path, qerr)
+	}
+}
+
+// run runs sql in a savepoint that is rolled back whatever happens. It
+// returns the query's error; a failing savepoint command is returned too,
+// wrapped, as the transaction is then unusable.
+func (c *sqlChecker) run(ctx context.Context, sql string) error {
+	conn := c.tx.Conn().PgConn()
+	if err := conn.Exec(ctx, "SAVEPOINT pgtwin_check").Close(); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	// ExecParams: extended protocol, unnamed statement, no statement cache.
+	// The server refuses to parse more than one statement this way.
+	_, qerr := conn.ExecParams(ctx, sql, nil, nil, nil, nil).Close()
+	if err := conn.Exec(ctx, "ROLLBACK TO SAVEPOINT pgtwin_check; RELEASE SAVEPOINT pgtwin_check").Close(); err != nil {
+		return errors.Join(qerr, fmt.Errorf("rollback to savepoint: %w", err))
+	}
+	return qerr
+}
+
+// serverMessage phrases a server error about a fragment that starts at
+// character start (0-based) of the query.
+func serverMessage(e *pgconn.PgError, start int, frag string) string {
+	msg := e.Message
+	if e.Position > 0 {
+		n := utf8.RuneCountInString(frag)
+		off := int(e.Position) - 1 - start
+		switch {
+		case off >= 0 && off < n:
+			rest := []rune(strings.TrimRightFunc(frag, unicode.IsSpace))
+			rest = rest[min(off, len(rest)):]
+			if len(rest) > 40 {
+				rest = append(rest[:40], '…')
+			}
+			msg += fmt.Sprintf(" (at character %d: %q)", off+1, string(rest))
+		case off >= n && e.Code == "42601":
+			msg = "syntax error at the end of the expression"
+		}
+	}
+	if e.Hint != "" {
+		msg += "; hint: " + e.Hint
+	}
+	return msg
+}

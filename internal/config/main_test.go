@@ -1,0 +1,9 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/pgtwin/pgtwin/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }

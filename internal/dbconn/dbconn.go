@@ -1,0 +1,156 @@
+// Package dbconn finds and opens pgtwin's database connections the way
+// PostgreSQL users expect: libpq URLs or keyword/value strings, from a flag,
+// a named environment variable, or libpq's own PG* variables and ~/.pgpass.
+// Passwords never appear in what it returns.
+package dbconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Endpoint is a connection string and where it came from.
+type Endpoint struct {
+	// Role is "source" or "target", for messages.
+	Role string
+	DSN  string
+	// From says where DSN came from: "--source", "$PROD_DATABASE_URL", or
+	// "the PG* environment".
+	From string
+}
+
+// Resolve picks the connection string for role: the flag value when set,
+// else the environment variable env, else libpq's PG* variables when any is
+// set. It fails when none of them says anything.
+func Resolve(role, flagName, flagValue, env string, getenv func(string) string) (Endpoint, error) {
+	if flagValue != "" {
+		return Endpoint{Role: role, DSN: flagValue, From: "--" + flagName}, nil
+	}
+	if v := getenv(env); v != "" {
+		return Endpoint{Role: role, DSN: v, From: "$" + env}, nil
+	}
+	for _, v := range []string{"PGHOST", "PGDATABASE", "PGSERVICE", "PGPORT", "PGUSER"} {
+		if getenv(v) != "" {
+			return Endpoint{Role: role, DSN: "", From: "the PG* environment"}, nil
+		}
+	}
+	return Endpoint{}, fmt.Errorf("no %s database: pass --%s URL or set $%s (a postgres:// URL or a keyword/value string)", role, flagName, env)
+}
+
+// Config parses the endpoint's connection string; the error never holds the
+// password.
+func (e Endpoint) Config() (*pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(e.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("%s connection string from %s is not valid: %s", e.Role, e.From, Redact(parseReason(err), e.DSN))
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 15 * time.Second
+	}
+	if cfg.RuntimeParams["application_name"] == "" {
+		cfg.RuntimeParams["application_name"] = "pgtwin"
+	}
+	return cfg, nil
+}
+
+// parseReason strips pgconn's "cannot parse `…`:" prefix, which quotes the
+// (redacted) string back at the user.
+func parseReason(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "`: "); i >= 0 {
+		msg = msg[i+3:]
+	}
+	return msg
+}
+
+// Connect opens a connection and turns the usual failures into one line
+// that says what is wrong and what to do.
+func (e Endpoint) Connect(ctx context.Context) (*pgx.Conn, error) {
+	cfg, err := e.Config()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, e.explain(cfg, err)
+	}
+	return conn, nil
+}
+
+// Describe names the endpoint without secrets: user@host:port/db.
+func Describe(cfg *pgconn.Config) string {
+	host := cfg.Host
+	if strings.HasPrefix(host, "/") {
+		host = "socket " + host
+	}
+	return fmt.Sprintf("%s@%s:%d/%s", cfg.User, host, cfg.Port, cfg.Database)
+}
+
+func (e Endpoint) explain(cfg *pgx.ConnConfig, err error) error {
+	where := fmt.Sprintf("%s database %s (from %s)", e.Role, Describe(&cfg.Config), e.From)
+	var pgErr *pgconn.PgError
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	var netErr net.Error
+	msg := ""
+	switch {
+	case errors.As(err, &pgErr):
+		switch pgErr.Code {
+		case "28P01":
+			msg = fmt.Sprintf("password authentication failed for user %q: check the password in %s or ~/.pgpass", cfg.User, e.From)
+		case "28000":
+			msg = fmt.Sprintf("the server refused user %q (%s): check pg_hba.conf or the user name", cfg.User, pgErr.Message)
+		case "3D000":
+			msg = fmt.Sprintf("database %q does not exist on that server: check the database name in %s", cfg.Database, e.From)
+		default:
+			msg = fmt.Sprintf("%s (SQLSTATE %s)", pgErr.Message, pgErr.Code)
+		}
+	case errors.As(err, &dnsErr):
+		msg = fmt.Sprintf("host %q not found: check the host name in %s", dnsErr.Name, e.From)
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
+		msg = "connection timed out: check the host, port and firewall, or raise connect_timeout"
+	case errors.As(err, &opErr) && strings.Contains(opErr.Err.Error(), "refused"):
+		msg = "connection refused: is the server running and accepting connections on that host and port?"
+	case strings.Contains(err.Error(), "server refused TLS connection"):
+		msg = "the server does not support SSL: use sslmode=prefer or sslmode=disable"
+	case strings.Contains(err.Error(), "no such file or directory") && strings.HasPrefix(cfg.Host, "/"):
+		msg = "no server is listening on that Unix socket: is the server running?"
+	default:
+		msg = unwrapConnect(err)
+	}
+	return errors.New(Redact(where+": "+msg, e.DSN, cfg.Password))
+}
+
+// unwrapConnect returns the innermost useful message of a pgconn.ConnectError.
+func unwrapConnect(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
+}
+
+// Redact removes the passwords of connection strings (and any literal
+// secrets) from s.
+func Redact(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if sec == "" {
+			continue
+		}
+		if cfg, err := pgconn.ParseConfig(sec); err == nil && cfg.Password != "" {
+			s = strings.ReplaceAll(s, cfg.Password, "xxxxx")
+		} else if !strings.ContainsAny(sec, "=/ ") {
+			s = strings.ReplaceAll(s, sec, "xxxxx")
+		}
+	}
+	return s
+}
