@@ -86,9 +86,9 @@ func diff(t *testing.T, what string, want, got any, opts ...cmp.Option) {
 }
 
 var fixtureTables = []string{
-	`Sales Dept.Customers`,
-	`Sales Dept.Order Lines`,
-	`Sales Dept.Quote"d`,
+	`"Sales Dept"."Customers"`,
+	`"Sales Dept"."Order Lines"`,
+	`"Sales Dept"."Quote""d"`,
 	`public.archived_notes`,
 	`public.audit_log`,
 	`public.café`,
@@ -109,8 +109,8 @@ var fixtureTables = []string{
 }
 
 var fixtureFKs = []string{
-	`Order Lines_CustomerID_fkey: Sales Dept.Order Lines(CustomerID) -> Sales Dept.Customers(CustomerID) simple restrict/no action`,
-	`Quote"d_CustomerID_fkey: Sales Dept.Quote"d(CustomerID) -> Sales Dept.Customers(CustomerID) simple set default/no action nullable`,
+	`Order Lines_CustomerID_fkey: "Sales Dept"."Order Lines"("CustomerID") -> "Sales Dept"."Customers"("CustomerID") simple restrict/no action`,
+	`Quote"d_CustomerID_fkey: "Sales Dept"."Quote""d"("CustomerID") -> "Sales Dept"."Customers"("CustomerID") simple set default/no action nullable`,
 	`café_shop_id_fkey: public.café(shop_id) -> public.shops(id) simple no action/no action not valid nullable`,
 	`categories_parent_id_fkey: public.categories(parent_id) -> public.categories(id) simple no action/no action nullable`,
 	`departments_head_id_fkey: public.departments(head_id) -> public.employees(id) simple no action/no action nullable`,
@@ -192,13 +192,13 @@ func TestReadFixture(t *testing.T) {
 			Unique [][]string
 		}
 		want := map[string]keys{
-			`Sales Dept.Customers`:   {PK: []string{"CustomerID"}},
-			`Sales Dept.Order Lines`: {PK: []string{"id"}},
-			`Sales Dept.Quote"d`:     {},
-			`public.archived_notes`:  {}, // keys are not inherited
-			`public.audit_log`:       {},
-			`public.café`:            {PK: []string{"id"}},
-			`public.categories`:      {PK: []string{"id"}},
+			`"Sales Dept"."Customers"`:   {PK: []string{"CustomerID"}},
+			`"Sales Dept"."Order Lines"`: {PK: []string{"id"}},
+			`"Sales Dept"."Quote""d"`:    {},
+			`public.archived_notes`:      {}, // keys are not inherited
+			`public.audit_log`:           {},
+			`public.café`:                {PK: []string{"id"}},
+			`public.categories`:          {PK: []string{"id"}},
 			// Only countries_iso_key: the expression and partial indexes are no keys.
 			`public.countries`:   {Unique: [][]string{{"iso"}}},
 			`public.departments`: {PK: []string{"id"}},
@@ -247,26 +247,26 @@ func TestReadFixture(t *testing.T) {
 
 	t.Run("estimates", func(t *testing.T) {
 		want := map[string]int64{
-			`Sales Dept.Customers`:   -1,
-			`Sales Dept.Order Lines`: -1,
-			`Sales Dept.Quote"d`:     -1,
-			`public.archived_notes`:  1,
-			`public.audit_log`:       -1,
-			`public.café`:            -1,
-			`public.categories`:      3,
-			`public.countries`:       3,
-			`public.departments`:     1,
-			`public.employees`:       1,
-			`public.event_notes`:     1,
-			`public.events`:          5,
-			`public.notes`:           2, // its own rows, not archived_notes'
-			`public.offices`:         1,
-			`public.order_items`:     4,
-			`public.orders`:          3,
-			`public.products`:        2,
-			`public.shipments`:       2,
-			`public.shops`:           2,
-			`public.users`:           3,
+			`"Sales Dept"."Customers"`:   -1,
+			`"Sales Dept"."Order Lines"`: -1,
+			`"Sales Dept"."Quote""d"`:    -1,
+			`public.archived_notes`:      1,
+			`public.audit_log`:           -1,
+			`public.café`:                -1,
+			`public.categories`:          3,
+			`public.countries`:           3,
+			`public.departments`:         1,
+			`public.employees`:           1,
+			`public.event_notes`:         1,
+			`public.events`:              5,
+			`public.notes`:               2, // its own rows, not archived_notes'
+			`public.offices`:             1,
+			`public.order_items`:         4,
+			`public.orders`:              3,
+			`public.products`:            2,
+			`public.shipments`:           2,
+			`public.shops`:               2,
+			`public.users`:               3,
 		}
 		got := map[string]int64{}
 		for _, tb := range c.Tables {

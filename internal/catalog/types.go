@@ -5,6 +5,7 @@ package catalog
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -19,8 +20,29 @@ type Name struct {
 // "My Schema"."Order".
 func (n Name) String() string { return pgx.Identifier{n.Schema, n.Name}.Sanitize() }
 
-// Plain returns schema.name without quoting, for messages and sorting.
-func (n Name) Plain() string { return n.Schema + "." + n.Name }
+// Plain returns schema.name for people: in SQL syntax, but quoting only
+// the parts that need it (public.users, "Sales Dept"."Order Lines").
+func (n Name) Plain() string { return QuoteIfNeeded(n.Schema) + "." + QuoteIfNeeded(n.Name) }
+
+// QuoteIfNeeded double-quotes an identifier unless PostgreSQL would read it
+// unquoted as the same name: lower-case letters (any non-ASCII byte
+// counts as a letter), digits, _ and $, not starting with a digit or $.
+func QuoteIfNeeded(s string) string {
+	plain := s != ""
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c == '_', c >= 0x80:
+		case i > 0 && (c >= '0' && c <= '9' || c == '$'):
+		default:
+			plain = false
+		}
+	}
+	if plain {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
 
 // Less orders names by schema, then name.
 func (n Name) Less(o Name) bool {
@@ -155,7 +177,7 @@ func join(cols []string) string {
 		if i > 0 {
 			s += ", "
 		}
-		s += c
+		s += QuoteIfNeeded(c)
 	}
 	return s
 }

@@ -45,7 +45,7 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fixture := pgtest.NewDB(t, string(fixtureSQL))
+	fixture := pgtest.NewNamedDB(t, "pgtwin_cli_fixture", string(fixtureSQL))
 	empty := pgtest.NewDB(t)
 
 	testscript.Run(t, testscript.Params{

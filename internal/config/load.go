@@ -164,15 +164,20 @@ func entryOf(path string) string {
 	return path
 }
 
-// decode stores node n into v. line is the line to record for a struct's
-// Line field: its key's line, or the list item's.
-func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, line int) {
-	n = resolve(n)
+// visit counts a value; it reports false once the count is past maxValues.
+func (d *decoder) visit(n *yaml.Node) bool {
 	d.visits++
 	if d.visits == maxValues+1 {
 		d.add(n.Line, "", "the config expands to more than %d values through YAML aliases", maxValues)
 	}
-	if d.visits > maxValues {
+	return d.visits <= maxValues
+}
+
+// decode stores node n into v. line is the line to record for a struct's
+// Line field: its key's line, or the list item's.
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, line int) {
+	n = resolve(n)
+	if !d.visit(n) {
 		return
 	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
@@ -272,6 +277,9 @@ func (d *decoder) pairs(n *yaml.Node, path string, depth int) []keyValue {
 	var explicit, merged []keyValue
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
+		if !d.visit(n) {
+			return nil
+		}
 		k, val := resolve(n.Content[i]), n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
 			d.fail(k.Line, path, "keys must be plain names, got %s", describe(k))

@@ -124,6 +124,7 @@ func TestParseErrors(t *testing.T) {
 		{"merge key of the wrong shape", src("version: 1", "roots:", "  - <<: 5", "    table: users", "    all: true"),
 			`twin.yaml:3: roots[0].<<: must be a mapping or a list of mappings, got 5`},
 		{"alias bomb", aliasBomb(), `twin.yaml:2: the config expands to more than 100000 values through YAML aliases`},
+		{"merge bomb", mergeBomb(), `twin.yaml:3: the config expands to more than 100000 values through YAML aliases`},
 		{"too many problems", manyProblems(), manyProblemsWant()},
 	}
 	for _, tc := range tests {
@@ -154,6 +155,15 @@ func aliasBomb() string {
 		"schemas: {include: &c [&x a, "+strings.Repeat("*x, ", 1100)+"*x]}",
 		"foreign_keys: &fk ["+strings.Repeat("{table: t, cut: true, columns: *c}, ", 1000)+"{}]",
 	)
+}
+
+// mergeBomb doubles the work of each merge level: 2^40 keys.
+func mergeBomb() string {
+	lines := []string{"version: 1", "roots:", "  - &m0 {table: a, all: true}"}
+	for i := 1; i <= 40; i++ {
+		lines = append(lines, fmt.Sprintf("  - &m%d {<<: [*m%d, *m%d]}", i, i-1, i-1))
+	}
+	return src(lines...)
 }
 
 func manyProblems() string {

@@ -24,6 +24,10 @@ type Options struct {
 	TCP bool
 	// Settings are extra server settings (name → value) passed to postgres.
 	Settings map[string]string
+	// Password, when set, is the postgres superuser's password, and TCP
+	// connections must give it (scram-sha-256); the Unix socket stays
+	// trusted.
+	Password string
 }
 
 // Cluster is a running throwaway PostgreSQL server.
@@ -68,8 +72,17 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 			return nil, err
 		}
 	}
-	if err := c.run(ctx, "initdb", "-D", c.DataDir, "-U", "postgres", "-A", "trust",
-		"-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"); err != nil {
+	initdb := []string{"-D", c.DataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"}
+	if opts.Password != "" {
+		pwfile := filepath.Join(dir, "pwfile")
+		if err := os.WriteFile(pwfile, []byte(opts.Password+"\n"), 0o644); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("write password file: %w", err)
+		}
+		defer os.Remove(pwfile)
+		initdb = append(initdb, "--pwfile", pwfile, "--auth-host=scram-sha-256")
+	}
+	if err := c.run(ctx, "initdb", initdb...); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
