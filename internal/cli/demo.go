@@ -9,7 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
+	"github.com/pgtwin/pgtwin/internal/clone"
 	"github.com/pgtwin/pgtwin/internal/config"
+	"github.com/pgtwin/pgtwin/internal/dbconn"
 	"github.com/pgtwin/pgtwin/internal/demo"
 	"github.com/pgtwin/pgtwin/internal/pglocal"
 )
@@ -24,12 +26,13 @@ func newDemo(env Env) *cobra.Command {
 	c := &demoCmd{env: env}
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run pgtwin on a sample shop database in a throwaway local server",
-		Long: `demo starts a throwaway PostgreSQL server from the server binaries installed
-on this machine, creates a sample shop database in it (users, addresses,
-products, a category tree, orders, order items, payments, reviews), and shows
-the plan pgtwin makes for the sample config. Nothing outside the throwaway
-server is touched; it is removed at the end unless --keep is given.`,
+		Short: "Twin a sample shop database between two throwaway local servers",
+		Long: `demo starts two throwaway PostgreSQL servers from the server binaries installed
+on this machine, creates a sample shop database in one (users, addresses, products, a category
+tree, orders, order items, payments, reviews), shows the plan pgtwin makes for
+the sample config, and clones the twin into the other. Nothing outside the
+throwaway servers is touched; they are removed at the end unless --keep is
+given.`,
 		Example: `  pgtwin demo
   pgtwin demo --keep     # leave the server running and print how to connect`,
 		Args: noArgs,
@@ -40,29 +43,30 @@ server is touched; it is removed at the end unless --keep is given.`,
 			return c.run(cmd.Context())
 		},
 	}
-	cmd.Flags().BoolVar(&c.keep, "keep", false, "leave the throwaway server running and print how to connect")
+	cmd.Flags().BoolVar(&c.keep, "keep", false, "leave the throwaway servers running and print how to connect")
 	cmd.Flags().IntVar(&c.scale, "scale", 1, "multiply the sample data (1 is about 60,000 rows)")
 	return cmd
 }
 
 func (c *demoCmd) run(ctx context.Context) error {
 	out := c.env.Stdout
-	fmt.Fprintln(out, "Starting a throwaway PostgreSQL server for the sample \"production\" database…")
-	prod, err := pglocal.Start(ctx, pglocal.Options{})
-	if err != nil {
-		return err
+	fmt.Fprintln(out, "Starting two throwaway PostgreSQL servers: \"production\" and \"dev\"…")
+	var servers []*pglocal.Cluster
+	for range 2 {
+		s, err := pglocal.Start(ctx, pglocal.Options{})
+		if err != nil {
+			return err
+		}
+		servers = append(servers, s)
+		if !c.keep {
+			defer s.Stop()
+		}
 	}
-	if !c.keep {
-		defer prod.Stop()
-	}
-	admin, err := pgx.Connect(ctx, prod.DSN("postgres"))
-	if err != nil {
-		return fmt.Errorf("connect to the throwaway server: %w", err)
-	}
-	_, err = admin.Exec(ctx, "CREATE DATABASE shop")
-	admin.Close(ctx)
-	if err != nil {
-		return fmt.Errorf("create database shop: %w", err)
+	prod, dev := servers[0], servers[1]
+	for _, s := range servers {
+		if err := createDatabase(ctx, s, "shop"); err != nil {
+			return err
+		}
 	}
 	shop, err := pgx.Connect(ctx, prod.DSN("shop"))
 	if err != nil {
@@ -81,7 +85,8 @@ func (c *demoCmd) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Created database \"shop\". The sample config (%s):\n\n%s\n", cfgPath, demo.Config)
+	fmt.Fprintf(out, "Created the sample shop database on \"production\". The sample config (%s):\n\n%s\n", cfgPath, demo.Config)
+	fmt.Fprintf(out, "$ pgtwin plan --config %s\n\n", cfgPath)
 	p, err := buildPlan(ctx, c.env, cfg, prod.DSN("shop"))
 	if err != nil {
 		return err
@@ -89,8 +94,37 @@ func (c *demoCmd) run(ctx context.Context) error {
 	if err := p.WriteText(out); err != nil {
 		return err
 	}
+	fmt.Fprintf(out, "\n$ pgtwin clone --config %s\n\n", cfgPath)
+	rep, err := clone.Run(ctx, clone.Options{
+		Source: dbconn.Endpoint{Role: "source", DSN: prod.DSN("shop"), From: "the demo"},
+		Target: dbconn.Endpoint{Role: "target", DSN: dev.DSN("shop"), From: "the demo"},
+		Config: cfg, Getenv: c.env.Getenv, Version: version(),
+	})
+	if err != nil {
+		return classify(err)
+	}
+	if err := writeReport(out, rep); err != nil {
+		return err
+	}
 	if c.keep {
-		fmt.Fprintf(out, "\nThe server is still running. Connect with:\n  psql %q\nStop it with:\n  pg_ctl -D %s stop && rm -rf %s\n", prod.DSN("shop"), prod.DataDir, prod.Dir)
+		fmt.Fprintf(out, "\nBoth servers are still running. Connect with:\n  psql %q   # production\n  psql %q   # the twin\nStop them with:\n", prod.DSN("shop"), dev.DSN("shop"))
+		for _, s := range servers {
+			fmt.Fprintf(out, "  %s\n", s.StopCommand())
+		}
+	} else {
+		fmt.Fprintln(out, "\nThe throwaway servers are removed now; run `pgtwin demo --keep` to look around in them.")
+	}
+	return nil
+}
+
+func createDatabase(ctx context.Context, s *pglocal.Cluster, name string) error {
+	admin, err := pgx.Connect(ctx, s.DSN("postgres"))
+	if err != nil {
+		return fmt.Errorf("connect to the throwaway server: %w", err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
 	}
 	return nil
 }

@@ -2,12 +2,10 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
-	"github.com/pgtwin/pgtwin/internal/catalog"
+	"github.com/pgtwin/pgtwin/internal/clone"
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/dbconn"
 	"github.com/pgtwin/pgtwin/internal/plan"
@@ -119,32 +117,25 @@ func buildPlan(ctx context.Context, env Env, cfg *config.Config, sourceFlag stri
 	if _, err := ep.Config(); err != nil {
 		return nil, usage(err)
 	}
-	conn, err := ep.Connect(ctx)
+	src, err := clone.OpenSource(ctx, ep, false)
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return nil, fmt.Errorf("begin read-only transaction on the source: %w", err)
+	defer src.Close(ctx)
+	_, p, err := src.Plan(ctx, cfg)
+	return p, classify(err)
+}
+
+// classify marks the errors the user fixes in the config or the command
+// line as usage errors (exit 2).
+func classify(err error) error {
+	if err == nil {
+		return nil
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	cat, err := catalog.ReadTx(ctx, tx)
-	if err != nil {
-		return nil, fmt.Errorf("read the source catalog: %w", err)
+	if len(config.Problems(err)) > 0 || clone.IsRefused(err) {
+		return usage(err)
 	}
-	res, err := config.Check(cfg, cat)
-	if err != nil {
-		return nil, usage(err)
-	}
-	if err := config.CheckSQL(ctx, tx, res); err != nil {
-		return nil, usage(err)
-	}
-	estimates, err := plan.EstimateRoots(ctx, tx, res)
-	if err != nil {
-		return nil, err
-	}
-	return plan.Build(cat, res, estimates), nil
+	return err
 }
 
 // noArgs rejects positional arguments as a usage error.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -70,13 +71,13 @@ func parseYAML(file string, data []byte) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{File: file, Line: 1, Msg: `the config is empty; it starts with "version: 1"`}
 		}
-		return nil, yamlError(file, err)
+		return nil, yamlError(file, data, err)
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); err == nil {
 		return nil, &Error{File: file, Line: next.Line, Msg: "a config is one YAML document; found a second one"}
 	} else if !errors.Is(err, io.EOF) {
-		return nil, yamlError(file, err)
+		return nil, yamlError(file, data, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, &Error{File: file, Line: 1, Msg: `the config is empty; it starts with "version: 1"`}
@@ -96,15 +97,47 @@ func parseYAML(file string, data []byte) (*yaml.Node, error) {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// yamlError turns a YAML syntax error into an *Error.
-func yamlError(file string, err error) error {
+var anchorRE = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+
+// yamlError turns a YAML syntax error into an *Error. The parser leaves
+// the line out of a few messages; yamlError finds it where it can.
+func yamlError(file string, data []byte, err error) error {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return &Error{File: file, Line: line, Msg: m[2], Err: err}
 	}
-	return &Error{File: file, Msg: strings.TrimPrefix(msg, "yaml: "), Err: err}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	line := 0
+	if m := anchorRE.FindStringSubmatch(msg); m != nil {
+		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
+			line = lineAt(data, i)
+		}
+	} else if i := badChar(data); i >= 0 {
+		line = lineAt(data, i)
+	}
+	return &Error{File: file, Line: line, Msg: msg, Err: err}
 }
+
+// badChar returns the offset of the first byte YAML does not allow (a
+// control character or invalid UTF-8), or -1.
+func badChar(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			return i
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r',
+			r >= 0x7f && r < 0xa0 && r != 0x85,
+			r == 0xfffe || r == 0xffff:
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+func lineAt(data []byte, offset int) int { return bytes.Count(data[:offset], []byte("\n")) + 1 }
 
 // decoder walks the YAML node tree alongside the Go types, using the same
 // yaml struct tags that the JSON Schema is generated from. It does what

@@ -117,27 +117,10 @@ func isSpace(c byte) bool {
 
 // quoteIdent writes an identifier as the config accepts it: plain when it
 // reads back unchanged, double-quoted otherwise.
-func quoteIdent(s string) string {
-	plain := s != ""
-	for i := 0; i < len(s) && plain; i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c == '_', c >= 0x80:
-		case i > 0 && (c >= '0' && c <= '9' || c == '$'):
-		default:
-			plain = false
-		}
-	}
-	if plain {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
+func quoteIdent(s string) string { return catalog.QuoteIfNeeded(s) }
 
 // display writes a table name for messages, in the config's syntax.
-func display(n catalog.Name) string {
-	return quoteIdent(n.Schema) + "." + quoteIdent(n.Name)
-}
+func display(n catalog.Name) string { return n.Plain() }
 
 // asciiLower folds A-Z only, as PostgreSQL folds unquoted identifiers in
 // multi-byte encodings.

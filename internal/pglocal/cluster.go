@@ -158,6 +158,16 @@ func (c *Cluster) URL(user, db string) string {
 	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", user, c.Port, db)
 }
 
+// StopCommand is the shell command that stops the cluster and removes it,
+// for users who keep one running.
+func (c *Cluster) StopCommand() string {
+	ctl := filepath.Join(c.BinDir, "pg_ctl")
+	if c.cred != nil {
+		ctl = "runuser -u postgres -- " + ctl
+	}
+	return fmt.Sprintf("%s -D %s -m fast stop && rm -rf %s", ctl, c.DataDir, c.Dir)
+}
+
 // Log returns the server log, for test failure messages.
 func (c *Cluster) Log() string {
 	b, _ := os.ReadFile(filepath.Join(c.Dir, "server.log"))

@@ -37,7 +37,9 @@ type Plan struct {
 	Edges    []*Edge    `json:"foreign_keys"`
 	Cycles   [][]string `json:"cycles"`
 	Warnings []string   `json:"warnings"`
-	Totals   Totals     `json:"totals"`
+	// Problems make a clone impossible until the config changes.
+	Problems []string `json:"problems"`
+	Totals   Totals   `json:"totals"`
 	graph    *graph.Graph
 }
 
@@ -109,7 +111,7 @@ func Build(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name
 	g := graph.FromCatalog(cat, res.VirtualFKs)
 	g = graph.New(included, g.Edges)
 
-	p := &Plan{Database: cat.Database, Config: res.File, graph: g, Warnings: []string{}, Cycles: [][]string{}, Roots: []Root{}}
+	p := &Plan{Database: cat.Database, Config: res.File, graph: g, Warnings: []string{}, Problems: []string{}, Cycles: [][]string{}, Roots: []Root{}}
 	tables := map[catalog.Name]*Table{}
 	for _, n := range g.Tables {
 		ct := cat.Table(n)

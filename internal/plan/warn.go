@@ -36,13 +36,13 @@ func (p *Plan) warn(cat *catalog.Catalog, res *config.Resolved) {
 	}
 	for _, e := range p.Edges {
 		if e.Up && res.Copy[e.FK.Parent] == config.CopySchema {
-			p.Warnings = append(p.Warnings, fmt.Sprintf("%s references %s, which is copied schema only: its rows would be orphans; cut the key or copy the parent",
+			p.Problems = append(p.Problems, fmt.Sprintf("%s references %s, which is copied schema only: its rows would be orphans; cut the key or copy the parent",
 				e.Key, e.FK.Parent.Plain()))
 		}
 	}
 	for _, fk := range cat.ForeignKeys {
 		if res.Included(fk.Child) && !res.Included(fk.Parent) {
-			p.Warnings = append(p.Warnings, fmt.Sprintf("%s references a table in excluded schema %q: the twin cannot hold that constraint; include the schema",
+			p.Problems = append(p.Problems, fmt.Sprintf("%s references a table in excluded schema %q: the twin cannot hold that constraint; include the schema",
 				fk.String(), fk.Parent.Schema))
 		}
 	}

@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pgtwin/pgtwin/internal/clone"
+	"github.com/pgtwin/pgtwin/internal/config"
+	"github.com/pgtwin/pgtwin/internal/dbconn"
+	"github.com/pgtwin/pgtwin/internal/load"
+)
+
+type cloneCmd struct {
+	env              Env
+	configPath       string
+	source, target   string
+	pgBin            string
+	keepOwners       bool
+	overwriteNonTwin bool
+	json, quiet      bool
+}
+
+func newClone(env Env) *cobra.Command {
+	c := &cloneCmd{env: env}
+	cmd := &cobra.Command{
+		Use:   "clone",
+		Short: "Make or refresh the twin: schema plus a referentially intact slice of the rows",
+		Long: `clone reads the source in one read-only snapshot and replaces the included
+schemas of the target in one transaction: pg_dump's schema, the rows the config
+selects (with every row they reference), indexes and constraints built after
+the data, sequences set to the source's values, and a marker in pgtwin.runs.
+If anything fails, the target is left exactly as it was.
+
+The target must be empty, or a twin pgtwin made before; pgtwin refuses to
+write into the source or into a database that holds someone else's tables
+(see --overwrite-non-twin).`,
+		Example: `  export PROD_DATABASE_URL='postgres://readonly@prod.example.com/shop?sslmode=require'
+  export DEV_DATABASE_URL='postgres://app@dev.example.com/shop'
+  pgtwin clone --config twin.yaml
+
+  # machine-readable report
+  pgtwin clone --config twin.yaml --json > report.json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return c.run(cmd.Context()) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&c.configPath, "config", "c", "", "config file (YAML, version 1)")
+	f.StringVar(&c.source, "source", "", "source database URL or keyword/value string (default $"+DefaultSourceEnv+")")
+	f.StringVar(&c.target, "target", "", "target database URL or keyword/value string (default $"+DefaultTargetEnv+")")
+	f.StringVar(&c.pgBin, "pg-bin", "", "directory holding pg_dump and pg_restore (default: $PGTWIN_PG_BIN, PATH, pg_config, /usr/lib/postgresql/*/bin)")
+	f.BoolVar(&c.keepOwners, "keep-owners", false, "keep owners and grants in the schema (the target needs the same roles)")
+	f.BoolVar(&c.overwriteNonTwin, "overwrite-non-twin", false, "replace the included schemas of a target that holds tables pgtwin did not make")
+	f.BoolVar(&c.json, "json", false, "print the report as JSON")
+	f.BoolVarP(&c.quiet, "quiet", "q", false, "print nothing but errors")
+	return cmd
+}
+
+func (c *cloneCmd) run(ctx context.Context) error {
+	cfg, err := loadConfig(c.configPath)
+	if err != nil {
+		return err
+	}
+	src, err := sourceEndpoint(c.env, cfg, c.source)
+	if err != nil {
+		return err
+	}
+	tgt, err := targetEndpoint(c.env, cfg, c.target)
+	if err != nil {
+		return err
+	}
+	for _, ep := range []dbconn.Endpoint{src, tgt} {
+		if _, err := ep.Config(); err != nil {
+			return usage(err)
+		}
+	}
+	opts := clone.Options{
+		Source: src, Target: tgt, Config: cfg, PgBin: c.pgBin, KeepOwners: c.keepOwners,
+		OverwriteNonTwin: c.overwriteNonTwin, Getenv: c.env.Getenv, Version: version(),
+	}
+	if !c.quiet && !c.json {
+		opts.Phase = func(name string) {
+			fmt.Fprintf(c.env.Stderr, "%s pgtwin: %s\n", time.Now().Format("15:04:05"), name)
+		}
+	}
+	rep, err := clone.Run(ctx, opts)
+	if err != nil {
+		return classify(err)
+	}
+	switch {
+	case c.json:
+		enc := json.NewEncoder(c.env.Stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(rep)
+	case c.quiet:
+		return nil
+	}
+	return writeReport(c.env.Stdout, rep)
+}
+
+// targetEndpoint resolves the target connection like sourceEndpoint.
+func targetEndpoint(env Env, cfg *config.Config, flagValue string) (dbconn.Endpoint, error) {
+	name := DefaultTargetEnv
+	if cfg.Target.URLEnv != "" {
+		name = cfg.Target.URLEnv
+	}
+	ep, err := dbconn.Resolve("target", "target", flagValue, name, env.Getenv)
+	if err != nil {
+		return ep, usage(err)
+	}
+	return ep, nil
+}
+
+// writeReport prints the per-table summary of a clone.
+func writeReport(w io.Writer, rep *clone.Report) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Twin of %s in %s, as of %s\n\n", rep.Source, rep.Target, rep.SnapshotAt.Format(time.RFC3339))
+	tw := tabwriter.NewWriter(&b, 0, 0, 3, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "table\trows\tbytes\tseconds\t")
+	for _, t := range rep.Tables {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%.2f\t\n", t.Table, t.Rows, load.Bytes(t.Bytes), t.Seconds)
+	}
+	fmt.Fprintf(tw, "total\t%d\t%s\t%.2f\t\n", rep.Rows, load.Bytes(rep.Bytes), rep.Seconds)
+	tw.Flush()
+	for _, c := range rep.CutKeys {
+		fmt.Fprintf(&b, "\ncut %s: %d rows set to NULL", c.Key, c.Rows)
+	}
+	var phases []string
+	for _, p := range rep.Phases {
+		phases = append(phases, fmt.Sprintf("%s %.2fs", p.Name, p.Seconds))
+	}
+	fmt.Fprintf(&b, "\nPhases: %s\n", strings.Join(phases, ", "))
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(&b, "! %s\n", w)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

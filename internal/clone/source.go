@@ -1,0 +1,107 @@
+// Package clone runs a whole twin: the source snapshot, the plan, pg_dump's
+// DDL, the subset's rows and the target's one transaction, with the guards
+// that keep pgtwin from writing where it must not.
+package clone
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgtwin/pgtwin/internal/catalog"
+	"github.com/pgtwin/pgtwin/internal/config"
+	"github.com/pgtwin/pgtwin/internal/dbconn"
+	"github.com/pgtwin/pgtwin/internal/load"
+	"github.com/pgtwin/pgtwin/internal/plan"
+)
+
+// Source is an open, read-only, repeatable-read transaction on the source
+// database; every read of a run happens in it (or in its exported snapshot).
+type Source struct {
+	Endpoint   dbconn.Endpoint
+	Conn       *pgx.Conn
+	Tx         pgx.Tx
+	Snapshot   string // exported snapshot id; "" unless asked for
+	SnapshotAt time.Time
+	Catalog    *catalog.Catalog
+}
+
+// OpenSource connects to the source, begins the read-only transaction,
+// exports its snapshot when export is set, and reads the catalog.
+func OpenSource(ctx context.Context, ep dbconn.Endpoint, export bool) (*Source, error) {
+	conn, err := ep.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &Source{Endpoint: ep, Conn: conn}
+	s.Tx, err = conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		s.Close(ctx)
+		return nil, fmt.Errorf("begin a read-only transaction on the source: %w", err)
+	}
+	if err := s.Tx.QueryRow(ctx, "SELECT now()").Scan(&s.SnapshotAt); err != nil {
+		s.Close(ctx)
+		return nil, fmt.Errorf("read the source's clock: %w", err)
+	}
+	if export {
+		if err := s.Tx.QueryRow(ctx, "SELECT pg_catalog.pg_export_snapshot()").Scan(&s.Snapshot); err != nil {
+			s.Close(ctx)
+			return nil, fmt.Errorf("export the source snapshot: %w", err)
+		}
+	}
+	s.Catalog, err = catalog.ReadTx(ctx, s.Tx)
+	if err != nil {
+		s.Close(ctx)
+		return nil, fmt.Errorf("read the source catalog: %w", err)
+	}
+	return s, nil
+}
+
+// Plan checks cfg against the source (names, then every SQL fragment on
+// the server) and builds the plan. Config mistakes come back as
+// *config.Error values (see config.Problems).
+func (s *Source) Plan(ctx context.Context, cfg *config.Config) (*config.Resolved, *plan.Plan, error) {
+	res, err := config.Check(cfg, s.Catalog)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := config.CheckSQL(ctx, s.Tx, res); err != nil {
+		return nil, nil, err
+	}
+	estimates, err := plan.EstimateRoots(ctx, s.Tx, res)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, plan.Build(s.Catalog, res, estimates), nil
+}
+
+// Close ends the transaction and the connection.
+func (s *Source) Close(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	if s.Tx != nil {
+		s.Tx.Rollback(ctx)
+	}
+	s.Conn.Close(ctx)
+}
+
+const sequencesQuery = `
+SELECT schemaname, sequencename, last_value
+FROM pg_catalog.pg_sequences
+WHERE schemaname = ANY($1) AND last_value IS NOT NULL
+ORDER BY 1, 2`
+
+// sequenceValues reads the included schemas' sequences. last_value is
+// NULL for a sequence never used (nothing to set) or one the role may not
+// read.
+func (s *Source) sequenceValues(ctx context.Context, schemas []string) ([]load.SequenceValue, error) {
+	rows, err := s.Tx.Query(ctx, sequencesQuery, schemas)
+	if err != nil {
+		return nil, fmt.Errorf("read the source's sequences: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (load.SequenceValue, error) {
+		v := load.SequenceValue{IsCalled: true}
+		return v, r.Scan(&v.Name.Schema, &v.Name.Name, &v.Value)
+	})
+}

@@ -1,0 +1,162 @@
+// Package load is the target side of a twin: one connection, one
+// transaction. It replaces the included schemas, runs pg_dump's pre-data
+// DDL, takes the rows in with COPY, cuts keys, runs the post-data DDL (so
+// every index and constraint is built and validated after the data), sets
+// sequences, refreshes materialized views and records the marker. Nothing
+// is visible to anyone until Commit; any error before it leaves the target
+// as it was.
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pgtwin/pgtwin/internal/catalog"
+)
+
+// Loader holds the target transaction.
+type Loader struct {
+	conn *pgx.Conn
+	tx   pgx.Tx
+}
+
+// Begin opens the load transaction on conn.
+func Begin(ctx context.Context, conn *pgx.Conn) (*Loader, error) {
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite})
+	if err != nil {
+		return nil, fmt.Errorf("begin the target transaction: %w", err)
+	}
+	return &Loader{conn: conn, tx: tx}, nil
+}
+
+// ReplaceSchemas drops the named schemas (with everything in them) and
+// runs create, the SQL that creates those pg_dump's pre-data will not.
+func (l *Loader) ReplaceSchemas(ctx context.Context, schemas []string, create string) error {
+	var b strings.Builder
+	for _, s := range schemas {
+		fmt.Fprintf(&b, "DROP SCHEMA IF EXISTS %s CASCADE;\n", pgx.Identifier{s}.Sanitize())
+	}
+	b.WriteString(create)
+	if err := l.Exec(ctx, b.String()); err != nil {
+		return fmt.Errorf("replace schemas: %w", err)
+	}
+	return nil
+}
+
+// Exec runs a script of SQL statements (simple protocol) in the transaction.
+func (l *Loader) Exec(ctx context.Context, sql string) error {
+	return l.conn.PgConn().Exec(ctx, sql).Close()
+}
+
+// Copy loads COPY text rows from r into table; it is a subset.Sink.
+func (l *Loader) Copy(ctx context.Context, table catalog.Name, columns []string, r io.Reader) error {
+	cols := make([]string, len(columns))
+	for i, c := range columns {
+		cols[i] = pgx.Identifier{c}.Sanitize()
+	}
+	sql := fmt.Sprintf("COPY %s (%s) FROM STDIN", table.String(), strings.Join(cols, ", "))
+	if _, err := l.conn.PgConn().CopyFrom(ctx, r, sql); err != nil {
+		return fmt.Errorf("copy into %s: %w", table.Plain(), err)
+	}
+	return nil
+}
+
+// CutKey sets the key fk to NULL in the child rows whose parent row is not
+// in the twin, and returns how many rows it changed. It runs before the
+// constraints exist, so no trigger fires.
+func (l *Loader) CutKey(ctx context.Context, fk *catalog.ForeignKey) (int64, error) {
+	var set, notNull, match []string
+	for i, c := range fk.ChildColumns {
+		cc := "c." + pgx.Identifier{c}.Sanitize()
+		set = append(set, pgx.Identifier{c}.Sanitize()+" = NULL")
+		notNull = append(notNull, cc+" IS NOT NULL")
+		match = append(match, "p."+pgx.Identifier{fk.ParentColumns[i]}.Sanitize()+" = "+cc)
+	}
+	sql := fmt.Sprintf("UPDATE %s AS c SET %s WHERE %s AND NOT EXISTS (SELECT 1 FROM %s AS p WHERE %s)",
+		fk.Child.String(), strings.Join(set, ", "), strings.Join(notNull, " AND "), fk.Parent.String(), strings.Join(match, " AND "))
+	tag, err := l.tx.Exec(ctx, sql)
+	if err != nil {
+		return 0, fmt.Errorf("cut %s: %w", fk.String(), err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// SequenceValue is a sequence's state on the source.
+type SequenceValue struct {
+	Name     catalog.Name
+	Value    int64
+	IsCalled bool
+}
+
+// SetSequences sets each sequence to the source's value.
+func (l *Loader) SetSequences(ctx context.Context, seqs []SequenceValue) error {
+	b := &pgx.Batch{}
+	for _, s := range seqs {
+		b.Queue("SELECT pg_catalog.setval($1::regclass, $2, $3)", s.Name.String(), s.Value, s.IsCalled)
+	}
+	if err := l.tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("set sequences: %w", err)
+	}
+	return nil
+}
+
+// matviewsQuery lists the materialized views of the given schemas, in
+// dependency-safe order (views over views come later: by OID is creation
+// order, which pg_dump's order respects).
+const matviewsQuery = `
+SELECT n.nspname, c.relname
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'm' AND n.nspname = ANY($1)
+ORDER BY c.oid`
+
+// RefreshMatviews fills the materialized views, which pg_dump creates
+// empty, from the twin's rows.
+func (l *Loader) RefreshMatviews(ctx context.Context, schemas []string) error {
+	rows, err := l.tx.Query(ctx, matviewsQuery, schemas)
+	if err != nil {
+		return fmt.Errorf("list materialized views: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Name, error) {
+		var n catalog.Name
+		return n, r.Scan(&n.Schema, &n.Name)
+	})
+	if err != nil {
+		return fmt.Errorf("list materialized views: %w", err)
+	}
+	for _, n := range names {
+		if _, err := l.tx.Exec(ctx, "REFRESH MATERIALIZED VIEW "+n.String()); err != nil {
+			return fmt.Errorf("refresh materialized view %s: %w", n.Plain(), err)
+		}
+	}
+	return nil
+}
+
+// Commit makes the twin visible.
+func (l *Loader) Commit(ctx context.Context) error {
+	if err := l.tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit the twin: %w", err)
+	}
+	return nil
+}
+
+// Rollback abandons the load; the target is as it was. It is safe to call
+// after Commit.
+func (l *Loader) Rollback(ctx context.Context) {
+	if err := l.tx.Rollback(ctx); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+		// The connection is gone or broken; the server rolls back on its own.
+		l.conn.PgConn().Close(ctx)
+	}
+}
+
+// IsPgError reports whether err carries a server error with the given
+// SQLSTATE.
+func IsPgError(err error, code string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == code
+}

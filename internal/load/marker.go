@@ -1,0 +1,134 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// MarkerSchema is the target schema where pgtwin records its runs. A
+// database with it is a twin pgtwin made; pgtwin never includes it in a
+// twin's schemas.
+const MarkerSchema = "pgtwin"
+
+// Marker records one twin: when, from which source (never a password),
+// with which config, and what it holds.
+type Marker struct {
+	CreatedAt  time.Time        `json:"created_at"`
+	SnapshotAt time.Time        `json:"snapshot_at"`
+	Source     string           `json:"source"`
+	SystemID   string           `json:"source_system_identifier,omitempty"`
+	ConfigHash string           `json:"config_sha256"`
+	Version    string           `json:"pgtwin_version"`
+	Schemas    []string         `json:"schemas"`
+	Rows       map[string]int64 `json:"rows"`
+}
+
+const markerDDL = `
+CREATE SCHEMA IF NOT EXISTS pgtwin;
+COMMENT ON SCHEMA pgtwin IS 'pgtwin: this database is a partial twin; pgtwin.runs says of what';
+CREATE TABLE IF NOT EXISTS pgtwin.runs (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    created_at  timestamptz NOT NULL,
+    snapshot_at timestamptz NOT NULL,
+    source      text NOT NULL,
+    source_system_identifier text,
+    config_sha256 text NOT NULL,
+    pgtwin_version text NOT NULL,
+    schemas     text[] NOT NULL,
+    rows        jsonb NOT NULL
+);`
+
+// WriteMarker records m in pgtwin.runs.
+func (l *Loader) WriteMarker(ctx context.Context, m Marker) error {
+	if err := l.Exec(ctx, markerDDL); err != nil {
+		return fmt.Errorf("create the marker table: %w", err)
+	}
+	rows, err := json.Marshal(m.Rows)
+	if err != nil {
+		return err
+	}
+	_, err = l.tx.Exec(ctx, `INSERT INTO pgtwin.runs (created_at, snapshot_at, source, source_system_identifier, config_sha256, pgtwin_version, schemas, rows)
+VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8)`, m.CreatedAt, m.SnapshotAt, m.Source, m.SystemID, m.ConfigHash, m.Version, m.Schemas, rows)
+	if err != nil {
+		return fmt.Errorf("record the marker: %w", err)
+	}
+	return nil
+}
+
+// ReadMarker returns the newest marker of the database conn is connected
+// to, or nil when it has none.
+func ReadMarker(ctx context.Context, conn *pgx.Conn) (*Marker, error) {
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT to_regclass('pgtwin.runs') IS NOT NULL").Scan(&exists); err != nil {
+		return nil, fmt.Errorf("look for the pgtwin marker: %w", err)
+	}
+	if !exists {
+		return nil, nil
+	}
+	var m Marker
+	var sysid *string
+	var rows []byte
+	err := conn.QueryRow(ctx, `SELECT created_at, snapshot_at, source, source_system_identifier, config_sha256, pgtwin_version, schemas, rows
+FROM pgtwin.runs ORDER BY id DESC LIMIT 1`).Scan(&m.CreatedAt, &m.SnapshotAt, &m.Source, &sysid, &m.ConfigHash, &m.Version, &m.Schemas, &rows)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the pgtwin marker: %w", err)
+	}
+	if sysid != nil {
+		m.SystemID = *sysid
+	}
+	if err := json.Unmarshal(rows, &m.Rows); err != nil {
+		return nil, fmt.Errorf("read the pgtwin marker: %w", err)
+	}
+	return &m, nil
+}
+
+// Contents describes the user tables of a database that pgtwin would
+// replace, for the refusal message of a target that is not a twin.
+type Contents struct {
+	Schemas []string
+	Tables  int
+	Bytes   int64
+}
+
+const contentsQuery = `
+SELECT coalesce(array_agg(DISTINCT n.nspname ORDER BY n.nspname), '{}'), count(*), coalesce(sum(pg_catalog.pg_total_relation_size(c.oid)), 0)::bigint
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgtwin') AND n.nspname NOT LIKE 'pg\_%'
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`
+
+// ReadContents counts the user tables of the database conn is connected to.
+func ReadContents(ctx context.Context, conn *pgx.Conn) (Contents, error) {
+	var c Contents
+	if err := conn.QueryRow(ctx, contentsQuery).Scan(&c.Schemas, &c.Tables, &c.Bytes); err != nil {
+		return c, fmt.Errorf("look at the target's tables: %w", err)
+	}
+	return c, nil
+}
+
+// String says what the contents are: "12 tables (3.1 MB) in public, sales".
+func (c Contents) String() string {
+	return fmt.Sprintf("%d tables (%s) in schema %s", c.Tables, Bytes(c.Bytes), strings.Join(c.Schemas, ", "))
+}
+
+// Bytes formats a byte count for people.
+func Bytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,383 @@
+// Package subset selects a twin's rows from the source snapshot and streams
+// them to the target as it goes.
+//
+// Every query is a COPY (SELECT …) TO STDOUT on the source whose rows flow
+// through pgtwin into a COPY … FROM STDIN on the target. On the way pgtwin
+// reads only the key columns of each row: its identity (primary key, or
+// tableoid and ctid for tables without one) so that no row is copied twice,
+// its foreign-key values so that missing parents are fetched next (up), and,
+// for rows reached down from a root, the values its children reference so
+// that those are fetched too (down). Lookups are batched and repeated until
+// no new key appears, which follows cycles and self-references to their end.
+package subset
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pgtwin/pgtwin/internal/catalog"
+	"github.com/pgtwin/pgtwin/internal/config"
+	"github.com/pgtwin/pgtwin/internal/copytext"
+	"github.com/pgtwin/pgtwin/internal/plan"
+)
+
+// Source runs COPY … TO STDOUT inside the source snapshot; *pgconn.PgConn
+// of a connection in the snapshot's transaction is one.
+type Source interface {
+	CopyTo(ctx context.Context, w io.Writer, sql string) (pgconn.CommandTag, error)
+}
+
+// Sink loads COPY text rows into the target: it runs `COPY table (columns)
+// FROM STDIN` reading r to its end.
+type Sink func(ctx context.Context, table catalog.Name, columns []string, r io.Reader) error
+
+// TableStats counts what was copied into one table.
+type TableStats struct {
+	Table    catalog.Name
+	Rows     int64
+	Bytes    int64
+	Queries  int
+	Duration time.Duration
+}
+
+// Options tune a run.
+type Options struct {
+	// BatchSize is the most keys one lookup query asks for (default 10000).
+	BatchSize int
+}
+
+type mode int
+
+const (
+	modeUp   mode = iota // rows selected as parents: pull their parents only
+	modeDown             // rows reached down from a root: pull parents and children
+	modeAll              // rows of a `copy: all` table: pull their parents
+)
+
+// Run copies the plan's rows from src to sink and returns per-table
+// statistics in the catalog's table order.
+func Run(ctx context.Context, src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved, p *plan.Plan, opts Options) ([]TableStats, error) {
+	e := newEngine(src, sink, cat, res, p, opts)
+	if err := e.run(ctx); err != nil {
+		return nil, err
+	}
+	var out []TableStats
+	for _, n := range e.order {
+		out = append(out, e.tables[n].stats)
+	}
+	return out, nil
+}
+
+type engine struct {
+	src   Source
+	sink  Sink
+	res   *config.Resolved
+	batch int
+
+	tables map[catalog.Name]*tableState
+	order  []catalog.Name // sorted, for deterministic work order
+	edges  []*edgeState   // sorted like the plan's edges
+}
+
+type tableState struct {
+	t          *catalog.Table
+	from       string   // FROM clause: ONLY t for ordinary tables
+	cols       []string // copied columns (generated ones are left to the target)
+	selectList string
+	extra      int   // trailing fields that are not copied (tableoid, ctid)
+	idIdx      []int // fields forming the row's identity
+	all        bool  // copied whole by a table rule
+	copied     *keySet
+	downDone   *keySet
+	up         []*edgeState // keys followed to this table's parents
+	down       []*edgeState // keys followed to this table's children
+	stats      TableStats
+}
+
+type edgeState struct {
+	fk            *catalog.ForeignKey
+	child, parent *tableState
+	childIdx      []int // the key's fields in the child's copied columns
+	parentIdx     []int // the referenced fields in the parent's copied columns
+	parentIsID    bool  // the referenced columns are the parent's identity
+	childrenWhere string
+
+	upAsked, downAsked *keySet
+	upPending          [][]string // decoded parent key values to look up
+	downPending        [][]string // decoded parent key values whose children to look up
+}
+
+func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved, p *plan.Plan, opts Options) *engine {
+	e := &engine{src: src, sink: sink, res: res, batch: opts.BatchSize, tables: map[catalog.Name]*tableState{}}
+	if e.batch <= 0 {
+		e.batch = 10000
+	}
+	for _, pt := range p.Tables {
+		t := cat.Table(pt.Name)
+		ts := &tableState{t: t, copied: newKeySet(), downDone: newKeySet(), all: res.Copy[t.Name] == config.CopyAll}
+		ts.stats.Table = t.Name
+		ts.from = "ONLY " + t.Name.String()
+		if t.Kind == catalog.Partitioned {
+			ts.from = t.Name.String()
+		}
+		var quoted []string
+		for _, c := range t.Columns {
+			if !c.Generated {
+				ts.cols = append(ts.cols, c.Name)
+				quoted = append(quoted, pgx.Identifier{c.Name}.Sanitize())
+			}
+		}
+		if len(t.PrimaryKey) > 0 {
+			ts.idIdx = indexes(ts.cols, t.PrimaryKey)
+		} else {
+			quoted = append(quoted, "tableoid", "ctid")
+			ts.extra = 2
+			ts.idIdx = []int{len(ts.cols), len(ts.cols) + 1}
+		}
+		ts.selectList = strings.Join(quoted, ", ")
+		e.tables[t.Name] = ts
+		e.order = append(e.order, t.Name)
+	}
+	sort.Slice(e.order, func(i, j int) bool { return e.order[i].Less(e.order[j]) })
+	for _, pe := range p.Edges {
+		if !pe.Up && !pe.Down {
+			continue
+		}
+		child, parent := e.tables[pe.FK.Child], e.tables[pe.FK.Parent]
+		es := &edgeState{
+			fk: pe.FK, child: child, parent: parent,
+			childIdx:      indexes(child.cols, pe.FK.ChildColumns),
+			parentIdx:     indexes(parent.cols, pe.FK.ParentColumns),
+			parentIsID:    sameColumns(pe.FK.ParentColumns, parent.t.PrimaryKey),
+			childrenWhere: pe.ChildrenWhere,
+			upAsked:       newKeySet(), downAsked: newKeySet(),
+		}
+		e.edges = append(e.edges, es)
+		if pe.Up && !parent.all {
+			child.up = append(child.up, es)
+		}
+		if pe.Down {
+			parent.down = append(parent.down, es)
+		}
+	}
+	return e
+}
+
+func (e *engine) run(ctx context.Context) error {
+	for _, n := range e.order {
+		if ts := e.tables[n]; ts.all {
+			q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO STDOUT", ts.selectList, ts.from)
+			if err := e.fetch(ctx, ts, q, modeAll); err != nil {
+				return err
+			}
+		}
+	}
+	for _, r := range e.res.Roots {
+		ts := e.tables[r.Table]
+		if err := e.fetch(ctx, ts, rootQuery(ts, r), modeDown); err != nil {
+			return fmt.Errorf("root %s: %w", r.Table.Plain(), err)
+		}
+	}
+	for {
+		progressed := false
+		for _, es := range e.edges {
+			for len(es.downPending) > 0 {
+				batch := take(&es.downPending, e.batch)
+				q := lookupQuery(es.child, es.fk.ChildColumns, batch, es.childrenWhere)
+				if err := e.fetch(ctx, es.child, q, modeDown); err != nil {
+					return fmt.Errorf("children of %s via %s: %w", es.parent.t.Name.Plain(), es.fk.Name, err)
+				}
+				progressed = true
+			}
+			for len(es.upPending) > 0 {
+				batch := take(&es.upPending, e.batch)
+				q := lookupQuery(es.parent, es.fk.ParentColumns, batch, "")
+				if err := e.fetch(ctx, es.parent, q, modeUp); err != nil {
+					return fmt.Errorf("parents of %s via %s: %w", es.child.t.Name.Plain(), es.fk.Name, err)
+				}
+				progressed = true
+			}
+		}
+		if !progressed {
+			return nil
+		}
+	}
+}
+
+func take(pending *[][]string, n int) [][]string {
+	q := *pending
+	if len(q) <= n {
+		*pending = nil
+		return q
+	}
+	*pending = q[n:]
+	return q[:n]
+}
+
+// fetch runs one COPY query on the source and passes the rows not copied
+// before to the target, queueing the lookups they call for. The target's
+// COPY starts with the first new row, so a query that finds nothing new
+// costs the target nothing.
+func (e *engine) fetch(ctx context.Context, ts *tableState, query string, m mode) error {
+	start := time.Now()
+	defer func() { ts.stats.Duration += time.Since(start) }()
+	ts.stats.Queries++
+
+	g, gctx := errgroup.WithContext(ctx)
+	srcR, srcW := io.Pipe()
+	g.Go(func() error {
+		_, err := e.src.CopyTo(gctx, srcW, query)
+		srcW.CloseWithError(err)
+		return err
+	})
+	var (
+		dstW    *io.PipeWriter
+		buf     *bufio.Writer
+		started bool
+	)
+	startSink := func() {
+		var dstR *io.PipeReader
+		dstR, dstW = io.Pipe()
+		buf = bufio.NewWriterSize(dstW, 256<<10)
+		started = true
+		g.Go(func() error {
+			err := e.sink(gctx, ts.t.Name, ts.cols, dstR)
+			dstR.CloseWithError(err)
+			return err
+		})
+	}
+	err := e.scan(srcR, ts, m, func(line []byte) error {
+		if !started {
+			startSink()
+		}
+		ts.stats.Rows++
+		ts.stats.Bytes += int64(len(line))
+		_, err := buf.Write(line)
+		return err
+	})
+	srcR.CloseWithError(err)
+	if started {
+		if err == nil {
+			err = buf.Flush()
+		}
+		dstW.CloseWithError(err)
+	}
+	if werr := g.Wait(); werr != nil {
+		return werr
+	}
+	return err
+}
+
+// scan reads the rows of one query and calls write with each new row.
+func (e *engine) scan(r io.Reader, ts *tableState, m mode, write func([]byte) error) error {
+	rd := copytext.NewReader(r)
+	var fields [][]byte
+	var out []byte
+	for {
+		row, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fields = row.Split(fields)
+		if len(fields) != len(ts.cols)+ts.extra {
+			return fmt.Errorf("%s: row has %d fields, want %d", ts.t.Name.Plain(), len(fields), len(ts.cols)+ts.extra)
+		}
+		id := pick(fields, ts.idIdx)
+		isNew := m == modeAll || (!ts.all && ts.copied.add(id))
+		if isNew {
+			if ts.extra > 0 {
+				out = copytext.AppendRow(out[:0], fields[:len(ts.cols)])
+			} else {
+				out = append(row.Line, '\n')
+			}
+			if err := write(out); err != nil {
+				return err
+			}
+			for _, es := range ts.up {
+				es.queueUp(fields)
+			}
+		}
+		if m == modeDown && len(ts.down) > 0 && ts.downDone.add(id) {
+			for _, es := range ts.down {
+				es.queueDown(fields)
+			}
+		}
+	}
+}
+
+// queueUp asks for the parent of a newly copied child row, unless the key
+// is NULL (MATCH SIMPLE with a NULL, or MATCH FULL all NULL: no parent is
+// needed), the parent is known to be copied, or it was asked for before.
+func (es *edgeState) queueUp(childFields [][]byte) {
+	key := pick(childFields, es.childIdx)
+	if anyNull(key) || (es.parentIsID && es.parent.copied.has(key)) || !es.upAsked.add(key) {
+		return
+	}
+	es.upPending = append(es.upPending, decodeAll(key))
+}
+
+// queueDown asks for the children of a row reached down from a root.
+func (es *edgeState) queueDown(parentFields [][]byte) {
+	key := pick(parentFields, es.parentIdx)
+	if anyNull(key) || !es.downAsked.add(key) {
+		return
+	}
+	es.downPending = append(es.downPending, decodeAll(key))
+}
+
+func pick(fields [][]byte, idx []int) [][]byte {
+	out := make([][]byte, len(idx))
+	for i, j := range idx {
+		out[i] = fields[j]
+	}
+	return out
+}
+
+func decodeAll(fields [][]byte) []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = copytext.Decode(f)
+	}
+	return out
+}
+
+func indexes(cols, names []string) []int {
+	out := make([]int, len(names))
+	for i, n := range names {
+		out[i] = -1
+		for j, c := range cols {
+			if c == n {
+				out[i] = j
+			}
+		}
+	}
+	return out
+}
+
+func sameColumns(a, b []string) bool {
+	if len(a) != len(b) || len(a) == 0 {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, c := range a {
+		seen[c] = true
+	}
+	for _, c := range b {
+		if !seen[c] {
+			return false
+		}
+	}
+	return true
+}
