@@ -212,4 +212,3 @@ roots:
 		t.Errorf("two twins of one source differ:\n%s", d)
 	}
 }
-
