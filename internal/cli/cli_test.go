@@ -56,7 +56,20 @@ func TestScripts(t *testing.T) {
 			env.Setenv("SHOP_URL", pgtest.URL(shop))
 			env.Setenv("FIXTURE_DSN", pgtest.DSN(fixture))
 			env.Setenv("EMPTY_DSN", pgtest.DSN(empty))
-			env.Setenv("SHOP_CONFIG", string(demo.Config))
+			// A fresh, empty target and a database someone else owns.
+			target, err := pgtest.CreateDB(ctx)
+			if err != nil {
+				return err
+			}
+			env.Defer(func() { pgtest.DropDB(target) })
+			env.Setenv("TARGET_DSN", pgtest.DSN(target))
+			env.Setenv("TARGET_URL", pgtest.URL(target))
+			other, err := pgtest.CreateDB(ctx, "CREATE TABLE precious (id int PRIMARY KEY); INSERT INTO precious VALUES (1)")
+			if err != nil {
+				return err
+			}
+			env.Defer(func() { pgtest.DropDB(other) })
+			env.Setenv("OTHER_DSN", pgtest.DSN(other))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
