@@ -117,7 +117,11 @@ func ReadContents(ctx context.Context, conn *pgx.Conn) (Contents, error) {
 
 // String says what the contents are: "12 tables (3.1 MB) in public, sales".
 func (c Contents) String() string {
-	return fmt.Sprintf("%d tables (%s) in schema %s", c.Tables, Bytes(c.Bytes), strings.Join(c.Schemas, ", "))
+	tables := "tables"
+	if c.Tables == 1 {
+		tables = "table"
+	}
+	return fmt.Sprintf("%d %s (%s) in schema %s", c.Tables, tables, Bytes(c.Bytes), strings.Join(c.Schemas, ", "))
 }
 
 // Bytes formats a byte count for people.

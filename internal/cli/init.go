@@ -1,0 +1,215 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pgtwin/pgtwin/internal/catalog"
+	"github.com/pgtwin/pgtwin/internal/clone"
+	"github.com/pgtwin/pgtwin/internal/config"
+	"github.com/pgtwin/pgtwin/internal/graph"
+)
+
+// Thresholds of the starter config: tables at most this big that other
+// tables reference are suggested as `copy: all` lookup tables.
+const lookupRows = 1000
+
+type initCmd struct {
+	env    Env
+	source string
+	output string
+	force  bool
+}
+
+func newInit(env Env) *cobra.Command {
+	c := &initCmd{env: env}
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Write a starter config for a source database",
+		Long: `init reads the source's catalog (read-only) and writes a starter config: suggested
+roots (the largest tables that others reference), small lookup tables copied
+whole, every table listed with its estimated rows and keys, and comments
+explaining each option. Review it, then run pgtwin plan.`,
+		Example: `  pgtwin init --source "$PROD_DATABASE_URL" --output twin.yaml
+  pgtwin plan --config twin.yaml`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return c.run(cmd.Context()) },
+	}
+	cmd.Flags().StringVar(&c.source, "source", "", "source database URL or keyword/value string (default $"+DefaultSourceEnv+")")
+	cmd.Flags().StringVarP(&c.output, "output", "o", "", "write the config to this file instead of stdout")
+	cmd.Flags().BoolVar(&c.force, "force", false, "overwrite --output if it exists")
+	return cmd
+}
+
+func (c *initCmd) run(ctx context.Context) error {
+	if c.output != "" && !c.force {
+		if _, err := os.Stat(c.output); err == nil {
+			return usagef("%s exists; pass --force to overwrite it", c.output)
+		}
+	}
+	empty := &config.Config{Version: 1}
+	ep, err := sourceEndpoint(c.env, empty, c.source)
+	if err != nil {
+		return err
+	}
+	if _, err := ep.Config(); err != nil {
+		return usage(err)
+	}
+	src, err := clone.OpenSource(ctx, ep, false)
+	if err != nil {
+		return err
+	}
+	defer src.Close(ctx)
+	text := starterConfig(src.Catalog, time.Now())
+	if c.output == "" {
+		_, err := io.WriteString(c.env.Stdout, text)
+		return err
+	}
+	if err := os.WriteFile(c.output, []byte(text), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", c.output, err)
+	}
+	fmt.Fprintf(c.env.Stderr, "pgtwin: wrote %s; review it, then run: pgtwin plan --config %s\n", c.output, c.output)
+	return nil
+}
+
+// starterConfig writes the config text for cat.
+func starterConfig(cat *catalog.Catalog, now time.Time) string {
+	g := graph.FromCatalog(cat, nil)
+	var roots, lookups []*catalog.Table
+	for _, t := range cat.Tables {
+		referenced := false
+		for _, fk := range g.Down[t.Name] {
+			if fk.Child != t.Name {
+				referenced = true
+			}
+		}
+		switch {
+		case !referenced:
+		case t.EstimatedRows >= 0 && t.EstimatedRows <= lookupRows:
+			lookups = append(lookups, t)
+		default:
+			roots = append(roots, t)
+		}
+	}
+	sort.SliceStable(roots, func(i, j int) bool { return roots[i].EstimatedRows > roots[j].EstimatedRows })
+	// The biggest referenced table that references no other root is the
+	// likeliest entity (users, customers); suggest one or two.
+	if len(roots) > 2 {
+		roots = roots[:2]
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, `# pgtwin config for database %q, written by pgtwin init on %s.
+# Every key is described in docs/config.md; schema/pgtwin.schema.json lets editors complete it.
+# Check what it selects with: pgtwin plan --config <this file>
+version: 1
+
+# Where the connection strings come from (these are the defaults).
+# source:
+#   url_env: PROD_DATABASE_URL
+# target:
+#   url_env: DEV_DATABASE_URL
+
+# Schemas to twin (default: every user schema: %s).
+# schemas:
+#   exclude: [audit]
+
+# Roots pick the rows the twin starts from. Rows that reference a root row come
+# along (down: a user brings their orders and order items), and every row that a
+# selected row references comes too (up), through cycles and self-references.
+# Select with where, order_by + limit, percent (repeatable sample), or all: true.
+`, cat.Database, now.Format("2006-01-02"), strings.Join(cat.Schemas, ", "))
+	if len(roots) == 0 {
+		b.WriteString("roots: []\n")
+	} else {
+		b.WriteString("roots:\n")
+	}
+	for _, t := range roots {
+		fmt.Fprintf(&b, "  - table: %s  # ~%s rows\n", yamlName(t.Name), count(t.EstimatedRows))
+		if len(t.PrimaryKey) > 0 {
+			fmt.Fprintf(&b, "    order_by: %s\n", yamlScalar(strings.Join(quoteCols(t.PrimaryKey), " DESC, ")+" DESC"))
+		}
+		b.WriteString("    limit: 100\n")
+	}
+	b.WriteString(`
+# Table rules: copy a (small lookup) table whole, or only its definition.
+`)
+	if len(lookups) == 0 {
+		b.WriteString("tables: []\n")
+	} else {
+		b.WriteString("tables:\n")
+	}
+	for _, t := range lookups {
+		fmt.Fprintf(&b, "  - table: %s  # ~%s rows\n    copy: all\n", yamlName(t.Name), count(t.EstimatedRows))
+	}
+	b.WriteString(`  # - table: public.audit_log
+  #   copy: schema
+
+# Foreign-key rules: stop following a key down to children, filter the children
+# followed, or cut a nullable key (set to NULL when its parent is not selected).
+# foreign_keys:
+#   - table: public.users
+#     columns: [referred_by]
+#     follow_children: false
+#   - table: public.reviews
+#     columns: [user_id]
+#     children_where: rating >= 4
+#   - table: public.orders
+#     columns: [coupon_id]
+#     cut: true
+
+# Relationships the schema does not declare, followed like real foreign keys.
+# virtual_foreign_keys:
+#   - table: public.events
+#     columns: [user_id]
+#     references: public.users
+
+# The tables of the source (estimated rows; foreign keys):
+`)
+	for _, t := range cat.Tables {
+		fmt.Fprintf(&b, "#   %s  ~%s rows", t.Name.Plain(), count(t.EstimatedRows))
+		var refs []string
+		for _, fk := range g.Up[t.Name] {
+			refs = append(refs, fk.Parent.Plain())
+		}
+		if len(refs) > 0 {
+			fmt.Fprintf(&b, "; references %s", strings.Join(refs, ", "))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// yamlName writes a table name as a YAML scalar the config reads back.
+func yamlName(n catalog.Name) string { return yamlScalar(n.Plain()) }
+
+// yamlScalar single-quotes s when YAML would not read it back verbatim.
+func yamlScalar(s string) string {
+	if strings.ContainsAny(s, "\"'#:{}[],&*!|>%@`") {
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	}
+	return s
+}
+
+func quoteCols(cols []string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = catalog.QuoteIfNeeded(c)
+	}
+	return out
+}
+
+func count(n int64) string {
+	if n < 0 {
+		return "?"
+	}
+	return fmt.Sprint(n)
+}
+
