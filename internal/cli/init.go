@@ -212,4 +212,3 @@ func count(n int64) string {
 	}
 	return fmt.Sprint(n)
 }
-
