@@ -26,6 +26,8 @@ type Source struct {
 	Snapshot   string // exported snapshot id; "" unless asked for
 	SnapshotAt time.Time
 	Catalog    *catalog.Catalog
+	// Warnings about the source session, such as a role that could write.
+	Warnings []string
 }
 
 // OpenSource connects to the source, begins the read-only transaction,
@@ -56,8 +58,24 @@ func OpenSource(ctx context.Context, ep dbconn.Endpoint, export bool) (*Source, 
 		s.Close(ctx)
 		return nil, fmt.Errorf("read the source catalog: %w", err)
 	}
+	var canWrite bool
+	if err := s.Tx.QueryRow(ctx, canWriteQuery).Scan(&canWrite); err != nil {
+		s.Close(ctx)
+		return nil, fmt.Errorf("read the source role's privileges: %w", err)
+	}
+	if canWrite {
+		s.Warnings = append(s.Warnings, "the source role could write (it is a superuser or may change a table); pgtwin only reads, so a role with SELECT alone is safer")
+	}
 	return s, nil
 }
+
+// canWriteQuery tells whether the session's role is a superuser or may
+// insert, update, delete or truncate any user table.
+const canWriteQuery = `
+SELECT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) OR EXISTS (
+  SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
+    AND pg_catalog.has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))`
 
 // Plan checks cfg against the source (names, then every SQL fragment on
 // the server) and builds the plan. Config mistakes come back as
@@ -74,7 +92,9 @@ func (s *Source) Plan(ctx context.Context, cfg *config.Config) (*config.Resolved
 	if err != nil {
 		return nil, nil, err
 	}
-	return res, plan.Build(s.Catalog, res, estimates), nil
+	p := plan.Build(s.Catalog, res, estimates)
+	p.Warnings = append(p.Warnings, s.Warnings...)
+	return res, p, nil
 }
 
 // Close ends the transaction and the connection.
