@@ -100,7 +100,7 @@ Exit codes: 0 ok, 1 the run failed, 2 bad usage or config (nothing was done).`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage(err) })
-	root.AddCommand(newVersion(env), newInit(env), newPlan(env), newClone(env), newDemo(env))
+	root.AddCommand(newVersion(env), newInit(env), newPlan(env), newClone(env), newDemo(env), newVerify(env))
 	return root
 }
 
