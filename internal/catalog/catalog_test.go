@@ -444,3 +444,27 @@ func columnNames(t *catalog.Table) []string {
 	}
 	return names
 }
+
+// TestPartitionDeclaredKeysMerge checks that one relationship declared on
+// every partition (instead of on the partitioned table) is one edge.
+func TestPartitionDeclaredKeysMerge(t *testing.T) {
+	db := pgtest.NewDB(t, `
+CREATE TABLE customers (id int PRIMARY KEY);
+CREATE TABLE payments (id int, at date, customer_id int, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE payments_2023 PARTITION OF payments FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+CREATE TABLE payments_2024 PARTITION OF payments FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+ALTER TABLE payments_2023 ADD CONSTRAINT payments_2023_customer_fkey FOREIGN KEY (customer_id) REFERENCES customers;
+ALTER TABLE payments_2024 ADD CONSTRAINT payments_2024_customer_fkey FOREIGN KEY (customer_id) REFERENCES customers;`)
+	c, err := catalog.Read(context.Background(), pgtest.Connect(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, fk := range c.ForeignKeys {
+		got = append(got, fk.Name+": "+fk.String())
+	}
+	want := []string{"payments_2023_customer_fkey: public.payments(customer_id) -> public.customers(id)"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("foreign keys (-want +got):\n%s", d)
+	}
+}

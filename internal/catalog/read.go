@@ -498,7 +498,31 @@ func readForeignKeys(ctx context.Context, tx pgx.Tx, ts *tableSet) ([]*ForeignKe
 			slices.Compare(a.ChildColumns, b.ChildColumns),
 		)
 	})
-	return fks, nil
+	return dedupe(fks), nil
+}
+
+// dedupe keeps one of several foreign keys that join the same columns of
+// the same logical tables with the same match type: the copies a schema
+// declares on each partition instead of on the partitioned table (Pagila's
+// payment_p2022_* tables) mean one relationship, and following it once is
+// enough. The first by name is kept.
+func dedupe(fks []*ForeignKey) []*ForeignKey {
+	type edge struct {
+		child, parent Name
+		cols, refs    string
+		match         FKMatch
+	}
+	seen := map[edge]bool{}
+	out := fks[:0]
+	for _, f := range fks {
+		e := edge{f.Child, f.Parent, strings.Join(f.ChildColumns, "\x00"), strings.Join(f.ParentColumns, "\x00"), f.Match}
+		if seen[e] {
+			continue
+		}
+		seen[e] = true
+		out = append(out, f)
+	}
+	return out
 }
 
 func fkAction(code string) (string, error) {
