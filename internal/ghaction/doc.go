@@ -1,0 +1,10 @@
+// Package ghaction holds the tests of pgtwin's GitHub Action (action.yml at
+// the repository root) and of the example workflow in examples/github. It
+// has no code of its own.
+//
+// The tests run the action's shell steps exactly as they are written in
+// action.yml — with the env: mappings it declares, GITHUB_OUTPUT,
+// GITHUB_STEP_SUMMARY and GITHUB_PATH files, and bash as GitHub starts it —
+// against throwaway PostgreSQL servers, and lint the example workflow (and
+// the action's steps, as a workflow) with actionlint.
+package ghaction
