@@ -23,7 +23,15 @@ const (
 	ExitOK      = 0 // success
 	ExitFailure = 1 // the run failed (connection lost, server error, …)
 	ExitUsage   = 2 // bad usage or config: nothing was done
+	// ExitInterrupted: stopped by SIGINT or SIGTERM (the shell's 128+SIGINT).
+	// A clone interrupted before its commit was rolled back: the target is
+	// as it was.
+	ExitInterrupted = 130
 )
+
+// errInterrupted is why Main cancels the run's context on the first SIGINT
+// or SIGTERM.
+var errInterrupted = errors.New("interrupted")
 
 // usageError marks an error the user fixes in flags or config (exit 2).
 type usageError struct{ err error }
@@ -37,6 +45,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 
 // Env is the process environment as the commands see it.
 type Env struct {
+	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	Logger         *slog.Logger
@@ -45,8 +54,8 @@ type Env struct {
 // Main runs pgtwin with os-level signal handling: the first SIGINT or
 // SIGTERM cancels the run (which rolls back), a second exits at once.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -55,13 +64,13 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			return
 		}
 		fmt.Fprintln(stderr, "pgtwin: interrupted, rolling back (press Ctrl-C again to exit at once)")
-		cancel()
+		cancel(errInterrupted)
 		if _, ok := <-sigs; ok {
 			fmt.Fprintln(stderr, "pgtwin: exiting at once")
-			os.Exit(130)
+			os.Exit(ExitInterrupted)
 		}
 	}()
-	return Run(ctx, args, Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv})
+	return Run(ctx, args, Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv})
 }
 
 // Run runs pgtwin with args and returns the exit code.
@@ -80,6 +89,15 @@ func Run(ctx context.Context, args []string, env Env) int {
 	if err == nil {
 		return ExitOK
 	}
+	if errors.Is(context.Cause(ctx), errInterrupted) {
+		// The command's own error is only the cancellation's echo
+		// ("context canceled"), unless it says more (see cloneCmd.run).
+		if !errors.Is(err, errInterrupted) {
+			err = errInterrupted
+		}
+		fmt.Fprintf(env.Stderr, "pgtwin: %v\n", err)
+		return ExitInterrupted
+	}
 	fmt.Fprintf(env.Stderr, "pgtwin: %v\n", err)
 	var u usageError
 	if errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command") {
@@ -95,7 +113,8 @@ func newRoot(env Env) *cobra.Command {
 		Long: `pgtwin copies the full schema and a small, referentially intact, point-in-time
 slice of a production PostgreSQL database into a development database.
 
-Exit codes: 0 ok, 1 the run failed, 2 bad usage or config (nothing was done).`,
+Exit codes: 0 ok, 1 the run failed, 2 bad usage or config (nothing was done),
+130 interrupted (a clone is rolled back).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -84,13 +86,25 @@ func (c *cloneCmd) run(ctx context.Context) error {
 		Source: src, Target: tgt, Config: cfg, PgBin: c.pgBin, KeepOwners: c.keepOwners,
 		OverwriteNonTwin: c.overwriteNonTwin, Getenv: c.env.Getenv, Version: version(),
 	}
-	if !c.quiet && !c.json {
+	say := !c.quiet && !c.json
+	hold := c.env.Getenv("PGTWIN_TEST_HOLD_PHASE")
+	if say || hold != "" {
 		opts.Phase = func(name string) {
-			fmt.Fprintf(c.env.Stderr, "%s pgtwin: %s\n", time.Now().Format("15:04:05"), name)
+			if say {
+				fmt.Fprintf(c.env.Stderr, "%s pgtwin: %s\n", time.Now().Format("15:04:05"), name)
+			}
+			if name == hold {
+				holdPhase(ctx, c.env, name)
+			}
 		}
 	}
 	rep, err := clone.Run(ctx, opts)
 	if err != nil {
+		if errors.Is(context.Cause(ctx), errInterrupted) {
+			// Run's error is the cancellation's echo; the guarantee is what
+			// the user needs to hear.
+			return fmt.Errorf("%w: the run was rolled back, the target is as it was", errInterrupted)
+		}
 		return classify(err)
 	}
 	switch {
@@ -103,6 +117,27 @@ func (c *cloneCmd) run(ctx context.Context) error {
 		return nil
 	}
 	return writeReport(c.env.Stdout, rep)
+}
+
+// holdPhase is a test hook, not a feature: with $PGTWIN_TEST_HOLD_PHASE set
+// to a phase name ("data", "commit", …), clone stops at the start of that
+// phase, says "pgtwin: holding at <phase>" on stderr, and waits until the
+// run is cancelled (SIGINT, SIGTERM) or a line arrives on stdin. Tests use
+// it to kill or break things at a known point of a run (faults_test.go).
+func holdPhase(ctx context.Context, env Env, name string) {
+	fmt.Fprintf(env.Stderr, "pgtwin: holding at %s\n", name)
+	line := make(chan struct{})
+	if env.Stdin != nil {
+		go func() {
+			if _, err := bufio.NewReader(env.Stdin).ReadString('\n'); err == nil {
+				close(line)
+			}
+		}()
+	}
+	select {
+	case <-ctx.Done():
+	case <-line:
+	}
 }
 
 // targetEndpoint resolves the target connection like sourceEndpoint.

@@ -7,8 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/dbconn"
@@ -78,7 +82,7 @@ type Phase struct {
 
 // Run makes the twin. On any error before the commit the target is left
 // exactly as it was.
-func Run(ctx context.Context, opts Options) (*Report, error) {
+func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 	start := time.Now()
 	rep := &Report{Version: 1, Tables: []TableReport{}, Warnings: []string{}}
 	phaseStart := start
@@ -100,6 +104,15 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	defer src.Close(ctx)
+	var tgt *pgx.Conn
+	defer func() {
+		if err != nil && ctx.Err() == nil {
+			err = explainLost(err, src, tgt, rep)
+		}
+		if tgt != nil {
+			tgt.Close(context.WithoutCancel(ctx))
+		}
+	}()
 	srcCfg, _ := opts.Source.Config()
 	rep.Source = dbconn.Describe(&srcCfg.Config)
 	rep.SnapshotAt = src.SnapshotAt
@@ -130,11 +143,17 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 
 	phase("target checks")
-	tgt, err := opts.Target.Connect(ctx)
+	tgt, err = opts.Target.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer tgt.Close(context.WithoutCancel(ctx))
+	// A killed pgtwin cannot roll back; the server does when it notices the
+	// connection is gone, which it otherwise does only when the running
+	// statement ends (a big index build, the whole post-data script),
+	// holding the run's lock and the half-made schemas until then. Ask it
+	// to look every second (PostgreSQL 14+ on Linux, macOS and the BSDs;
+	// where the setting is unknown or unsupported, the error is ignored).
+	_, _ = tgt.Exec(ctx, "SET client_connection_check_interval = 1000")
 	tgtCfg, _ := opts.Target.Config()
 	rep.Target = dbconn.Describe(&tgtCfg.Config)
 	if err := guard(ctx, src, tgt, rep.Target, res.Schemas, opts.OverwriteNonTwin); err != nil {
@@ -155,11 +174,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	if err := l.Exec(ctx, ddl.PreData); err != nil {
-		return nil, fmt.Errorf("run pg_dump's pre-data DDL on the target: %w", err)
+		return nil, ownersHint(fmt.Errorf("run pg_dump's pre-data DDL on the target: %w", err), opts.KeepOwners)
 	}
 
 	phase("data")
-	stats, err := subset.Run(ctx, src.Conn.PgConn(), l.Copy, src.Catalog, res, p, subset.Options{})
+	stats, err := subset.Run(ctx, sourceCopy{src.Conn.PgConn()}, l.Copy, src.Catalog, res, p, subset.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("copy rows: %w", err)
 	}
@@ -183,7 +202,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 
 	phase("indexes and constraints")
 	if err := l.Exec(ctx, ddl.PostData); err != nil {
-		return nil, fmt.Errorf("build indexes and constraints on the target (pg_dump's post-data): %w", err)
+		return nil, ownersHint(fmt.Errorf("build indexes and constraints on the target (pg_dump's post-data): %w", err), opts.KeepOwners)
 	}
 
 	phase("sequences")
@@ -205,7 +224,13 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := l.Commit(ctx); err != nil {
+	// A first Ctrl-C must not race the COMMIT: cancelling it half-way
+	// would close the connection without knowing whether the twin was
+	// committed. So the commit is not interruptible once sent.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := l.Commit(context.WithoutCancel(ctx)); err != nil {
 		return nil, err
 	}
 	src.Close(ctx)
@@ -217,6 +242,48 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	phase("")
 	rep.Seconds = time.Since(start).Seconds()
 	return rep, nil
+}
+
+// explainLost says which connection was lost when err came with the loss
+// of one (a server restart, pg_terminate_backend, a network failure): the
+// driver's own words ("unexpected EOF", "conn closed", SQLSTATE 57P01) do
+// not say which server went away. Either way the target transaction is
+// gone or rolled back, so the target is as it was.
+func explainLost(err error, src *Source, tgt *pgx.Conn, rep *Report) error {
+	switch {
+	case tgt != nil && tgt.IsClosed():
+		return fmt.Errorf("lost the connection to the target %s, nothing was committed and the target is as it was: %w", rep.Target, err)
+	case src != nil && src.Conn.IsClosed():
+		return fmt.Errorf("lost the connection to the source %s, nothing was committed and the target is as it was: %w", rep.Source, err)
+	}
+	return err
+}
+
+// sourceCopy is the source side of the data phase. Its errors say they
+// came from the source (the target's say "copy into …"): a bare "canceling
+// statement due to statement timeout" does not say which server timed out.
+type sourceCopy struct{ conn *pgconn.PgConn }
+
+func (s sourceCopy) CopyTo(ctx context.Context, w io.Writer, sql string) (pgconn.CommandTag, error) {
+	tag, err := s.conn.CopyTo(ctx, w, sql)
+	if err != nil && ctx.Err() == nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "57014" && strings.Contains(pgErr.Message, "statement timeout") {
+			return tag, fmt.Errorf("read the source: %w; lift the source's statement_timeout for pgtwin (ALTER ROLE … SET statement_timeout = 0, or options=-c statement_timeout=0 in the source URL)", err)
+		}
+		err = fmt.Errorf("read the source: %w", err)
+	}
+	return tag, err
+}
+
+// ownersHint adds the way out when --keep-owners meets a target server
+// without one of the source's roles.
+func ownersHint(err error, keepOwners bool) error {
+	var pgErr *pgconn.PgError
+	if keepOwners && errors.As(err, &pgErr) && pgErr.Code == "42704" && strings.HasPrefix(pgErr.Message, "role ") {
+		return fmt.Errorf("%w: create the role on the target or leave out --keep-owners", err)
+	}
+	return err
 }
 
 // configHash identifies the config's content (not its formatting).

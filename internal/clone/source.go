@@ -38,10 +38,21 @@ func OpenSource(ctx context.Context, ep dbconn.Endpoint, export bool) (*Source, 
 		return nil, err
 	}
 	s := &Source{Endpoint: ep, Conn: conn}
+	// Should pgtwin die, the server ends a long query of its own within a
+	// second instead of when the query ends (see the same in Run).
+	_, _ = conn.Exec(ctx, "SET client_connection_check_interval = 1000")
 	s.Tx, err = conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		s.Close(ctx)
 		return nil, fmt.Errorf("begin a read-only transaction on the source: %w", err)
+	}
+	// The transaction idles while pg_dump runs and while the target builds
+	// indexes, for as long as those take; a source whose
+	// idle_in_transaction_session_timeout is shorter would end the session
+	// (and the run). pg_dump lifts it for its own session the same way.
+	if _, err := s.Tx.Exec(ctx, "SET idle_in_transaction_session_timeout = 0"); err != nil {
+		s.Close(ctx)
+		return nil, fmt.Errorf("lift idle_in_transaction_session_timeout on the source: %w", err)
 	}
 	if err := s.Tx.QueryRow(ctx, "SELECT now()").Scan(&s.SnapshotAt); err != nil {
 		s.Close(ctx)

@@ -1,0 +1,725 @@
+package cli_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgtwin/pgtwin/internal/cli"
+	"github.com/pgtwin/pgtwin/internal/demo"
+	"github.com/pgtwin/pgtwin/internal/pglocal"
+	"github.com/pgtwin/pgtwin/internal/pgtest"
+	"github.com/pgtwin/pgtwin/internal/schema"
+)
+
+// TestFaults checks "all or nothing" the way it can fail in real life: the
+// pgtwin process killed or interrupted, a server restarted, a connection
+// terminated, a statement timeout, the target refusing the DDL, pg_dump
+// missing, too old or failing. Every fault must leave the target exactly as
+// it was (a twin made before, measured by stateOf) and, unless the process
+// was killed, say in one line what happened.
+//
+// The runs use the built pgtwin (this test binary under the name pgtwin,
+// see TestMain) with the test hook $PGTWIN_TEST_HOLD_PHASE (see holdPhase
+// in clone.go), which stops a run at the start of a phase until a line
+// arrives on its stdin. "Mid-load" faults stop the run at the data phase,
+// lock the source's orders table, let the run go on and wait until its
+// source session waits for that lock: by then the target transaction holds
+// the new schema and the rows of the tables read before orders.
+func TestFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault tests run real pgtwin processes")
+	}
+	ctx := context.Background()
+	f := &faults{dir: t.TempDir(), srcDB: pgtest.NewDB(t)}
+	if err := demo.CreateShop(ctx, pgtest.Connect(t, f.srcDB), 1); err != nil {
+		t.Fatal(err)
+	}
+	f.src = pgtest.DSN(f.srcDB)
+	f.cfg = f.write(t, "twin.yaml", string(demo.Config))
+	// The twin the targets hold before each fault has fewer rows than the
+	// faulted run would make, so a leak of any of them would show.
+	f.baseCfg = f.write(t, "base.yaml", strings.Replace(string(demo.Config), "limit: 50", "limit: 20", 1))
+	t.Cleanup(func() {
+		if f.cluster != nil {
+			f.cluster.Stop()
+		}
+	})
+
+	t.Run("kill", f.kill)
+	t.Run("interrupt", f.interrupt)
+	t.Run("kill mid-statement", f.killMidStatement)
+	t.Run("interrupt mid-statement", f.interruptMidStatement)
+	t.Run("interrupt twice", f.interruptTwice)
+	t.Run("target terminated", f.targetTerminated)
+	t.Run("source terminated", f.sourceTerminated)
+	t.Run("source statement timeout", f.sourceTimeout)
+	t.Run("source idle timeout", f.sourceIdleTimeout)
+	t.Run("post-data fails", f.postDataFails)
+	t.Run("pg_dump", f.pgDump)
+	// The tests that need a target server of their own come last.
+	t.Run("target restarted", f.targetRestarted)
+	t.Run("keep-owners without the role", f.keepOwnersMissingRole)
+}
+
+type faults struct {
+	dir          string
+	srcDB, src   string // the demo shop on the shared server
+	cfg, baseCfg string // config files: the faulted runs', the baseline twin's
+
+	clusterOnce sync.Once
+	cluster     *pglocal.Cluster // a target server of its own, to restart
+	clusterErr  error
+}
+
+func (f *faults) write(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(f.dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// target returns a fresh database on the shared server holding the baseline
+// twin, and its state.
+func (f *faults) target(t *testing.T) (string, string, dbState) {
+	t.Helper()
+	db := pgtest.NewDB(t)
+	dsn := pgtest.DSN(db)
+	cloneOK(t, f.src, dsn, f.baseCfg)
+	return db, dsn, stateOf(t, dsn)
+}
+
+// ownCluster starts (once) a target server of its own.
+func (f *faults) ownCluster(t *testing.T) *pglocal.Cluster {
+	t.Helper()
+	if pgtest.Cluster() == nil {
+		t.Skip("needs a throwaway server of its own (PGTWIN_TEST_DSN is set)")
+	}
+	f.clusterOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		f.cluster, f.clusterErr = pglocal.Start(ctx, pglocal.Options{})
+	})
+	if f.clusterErr != nil {
+		t.Fatal(f.clusterErr)
+	}
+	return f.cluster
+}
+
+// kill: SIGKILL at the start of each phase that has (or is about to have)
+// an open target transaction. Nothing can be printed; the server rolls back
+// when it sees the connection close, and a new run is not locked out.
+func (f *faults) kill(t *testing.T) {
+	_, tgt, before := f.target(t)
+	for _, phase := range []string{"pre-data", "data", "indexes and constraints", "commit"} {
+		t.Run(phase, func(t *testing.T) {
+			r := startPgtwin(t, phase, "clone", "--config", f.cfg, "--source", f.src, "--target", tgt)
+			r.waitFor(t, "pgtwin: holding at "+phase)
+			if err := r.cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			if code := r.wait(t); code != -1 {
+				t.Fatalf("exit code %d, want killed (-1)", code)
+			}
+			assertUnchanged(t, tgt, before)
+			// The killed run's session and advisory lock are gone with it.
+			cloneOK(t, f.src, tgt, f.baseCfg)
+			before = stateOf(t, tgt)
+		})
+	}
+}
+
+// interrupt: SIGINT mid-load rolls back and exits 130 with one line saying so.
+func (f *faults) interrupt(t *testing.T) {
+	tgtDB, tgt, before := f.target(t)
+	r := startPgtwin(t, "data", "clone", "--config", f.cfg, "--source", f.src, "--target", tgt)
+	r.waitFor(t, "pgtwin: holding at data")
+	signal(t, r, os.Interrupt)
+	if code := r.wait(t); code != cli.ExitInterrupted {
+		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitInterrupted, r.stderr())
+	}
+	r.stderrHas(t, "pgtwin: interrupted, rolling back (press Ctrl-C again to exit at once)")
+	r.lastLine(t, `^pgtwin: interrupted: the run was rolled back, the target is as it was$`)
+	assertUnchanged(t, tgt, before)
+	if pids := sessions(t, pgtest.DSN("postgres"), tgtDB, ""); len(pids) > 0 {
+		t.Errorf("the interrupted run left sessions %v on the target", pids)
+	}
+}
+
+// slowIndexSource makes a source whose one index takes the target 5 s to
+// build (its expression sleeps 50 ms a row), and a config that copies it.
+func (f *faults) slowIndexSource(t *testing.T) (src, cfg string) {
+	t.Helper()
+	srcDB := pgtest.NewDB(t, `
+CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL);
+INSERT INTO products SELECT i, 'product ' || i FROM generate_series(1, 100) i;
+CREATE FUNCTION slow(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1';
+CREATE INDEX products_slow ON products (public.slow(id));
+CREATE OR REPLACE FUNCTION slow(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN PERFORM pg_catalog.pg_sleep(0.05); RETURN $1; END $$;`)
+	return pgtest.DSN(srcDB), f.write(t, "slow.yaml", "version: 1\ntables:\n  - table: products\n    copy: all\n")
+}
+
+// killMidStatement: SIGKILL while the target builds a slow index. The
+// server notices the dead client within a second (pgtwin sets
+// client_connection_check_interval) rather than when the build is done, so
+// the run's lock does not keep the next run out for long.
+func (f *faults) killMidStatement(t *testing.T) {
+	src, cfg := f.slowIndexSource(t)
+	tgtDB := pgtest.NewDB(t)
+	tgt := pgtest.DSN(tgtDB)
+	before := stateOf(t, tgt)
+	r := startPgtwin(t, "indexes and constraints", "clone", "--config", cfg, "--source", src, "--target", tgt)
+	r.waitFor(t, "pgtwin: holding at indexes and constraints")
+	r.release(t)
+	waitUntil(t, "the target builds the slow index", func() bool {
+		return len(sessions(t, pgtest.DSN("postgres"), tgtDB, "state = 'active'")) == 1
+	})
+	if err := r.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r.wait(t)
+	waitUntil(t, "the killed run's target session ends", func() bool {
+		return len(sessions(t, pgtest.DSN("postgres"), tgtDB, "")) == 0
+	})
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the killed run's target session lived on for %v", d)
+	}
+	assertUnchanged(t, tgt, before)
+}
+
+// interruptMidStatement: SIGINT while the target builds the slow index
+// cancels that statement on the server too, so the run's session ends with
+// the run instead of working on (and holding the run's lock) until the
+// statement is done.
+func (f *faults) interruptMidStatement(t *testing.T) {
+	src, cfg := f.slowIndexSource(t)
+	tgtDB := pgtest.NewDB(t, "CREATE TABLE precious (id int PRIMARY KEY); INSERT INTO precious VALUES (1)")
+	tgt := pgtest.DSN(tgtDB)
+	before := stateOf(t, tgt)
+	r := startPgtwin(t, "indexes and constraints", "clone", "--config", cfg, "--source", src, "--target", tgt, "--overwrite-non-twin")
+	r.waitFor(t, "pgtwin: holding at indexes and constraints")
+	r.release(t)
+	waitUntil(t, "the target builds the slow index", func() bool {
+		return len(sessions(t, pgtest.DSN("postgres"), tgtDB, "state = 'active'")) == 1
+	})
+	signal(t, r, os.Interrupt)
+	start := time.Now()
+	if code := r.wait(t); code != cli.ExitInterrupted {
+		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitInterrupted, r.stderr())
+	}
+	r.lastLine(t, `^pgtwin: interrupted: the run was rolled back, the target is as it was$`)
+	waitUntil(t, "the run's target session ends", func() bool {
+		return len(sessions(t, pgtest.DSN("postgres"), tgtDB, "")) == 0
+	})
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the run's target session ended %v after SIGINT: the index build was not cancelled", d)
+	}
+	assertUnchanged(t, tgt, before)
+}
+
+// interruptTwice: when the rollback hangs (the target backend is stopped
+// with SIGSTOP), a second SIGINT exits at once; the server rolls back once
+// it runs again and sees the connection closed.
+func (f *faults) interruptTwice(t *testing.T) {
+	if pgtest.Cluster() == nil {
+		t.Skip("stops a backend process of the server: needs the throwaway server")
+	}
+	tgtDB, tgt, before := f.target(t)
+	r := startPgtwin(t, "data", "clone", "--config", f.cfg, "--source", f.src, "--target", tgt)
+	r.waitFor(t, "pgtwin: holding at data")
+	pids := sessions(t, pgtest.DSN("postgres"), tgtDB, "")
+	if len(pids) != 1 {
+		t.Fatalf("want one pgtwin session on the target, got %v", pids)
+	}
+	if err := syscall.Kill(pids[0], syscall.SIGSTOP); err != nil {
+		t.Fatalf("stop the target backend: %v", err)
+	}
+	cont := sync.OnceFunc(func() { syscall.Kill(pids[0], syscall.SIGCONT) })
+	t.Cleanup(cont)
+	signal(t, r, os.Interrupt)
+	r.waitFor(t, "pgtwin: interrupted, rolling back")
+	time.Sleep(200 * time.Millisecond) // it is now waiting for the ROLLBACK's answer
+	start := time.Now()
+	signal(t, r, os.Interrupt)
+	if code := r.wait(t); code != cli.ExitInterrupted {
+		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitInterrupted, r.stderr())
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the second SIGINT took %v to exit", d)
+	}
+	r.lastLine(t, `^pgtwin: exiting at once$`)
+	cont()
+	assertUnchanged(t, tgt, before)
+}
+
+// targetTerminated: the target session is terminated (pg_terminate_backend)
+// in the middle of the data phase.
+func (f *faults) targetTerminated(t *testing.T) {
+	tgtDB, tgt, before := f.target(t)
+	r, letGo := f.midLoad(t, tgt, f.src)
+	pid := f.loadingSession(t, pgtest.DSN("postgres"), tgtDB)
+	terminate(t, pgtest.DSN("postgres"), pid)
+	letGo()
+	if code := r.wait(t); code != cli.ExitFailure {
+		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitFailure, r.stderr())
+	}
+	r.lastLine(t, `^pgtwin: lost the connection to the target [^,]+, nothing was committed and the target is as it was: copy rows: children of public\.\w+ via orders_\w+_fkey: copy into public\.orders: .+$`)
+	assertUnchanged(t, tgt, before)
+}
+
+// targetRestarted: the target server restarts (fast shutdown) in the
+// middle of the data phase; afterwards a run works again.
+func (f *faults) targetRestarted(t *testing.T) {
+	cl := f.ownCluster(t)
+	ctx := context.Background()
+	db := fmt.Sprintf("restarted_%d", time.Now().UnixNano())
+	exec1(t, cl.DSN("postgres"), "CREATE DATABASE "+db)
+	tgt := cl.DSN(db)
+	cloneOK(t, f.src, tgt, f.baseCfg)
+	before := stateOf(t, tgt)
+
+	r, letGo := f.midLoad(t, tgt, f.src)
+	f.loadingSession(t, cl.DSN("postgres"), db)
+	if err := cl.Restart(ctx); err != nil {
+		t.Fatalf("restart the target server: %v\n%s", err, cl.Log())
+	}
+	letGo()
+	if code := r.wait(t); code != cli.ExitFailure {
+		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitFailure, r.stderr())
+	}
+	// The write that finds the connection gone fails first: "broken pipe".
+	r.lastLine(t, `^pgtwin: lost the connection to the target [^,]+, nothing was committed and the target is as it was: copy rows: children of public\.\w+ via orders_\w+_fkey: copy into public\.orders: .+$`)
+	assertUnchanged(t, tgt, before)
+	cloneOK(t, f.src, tgt, f.cfg)
+}
+
+// sourceTerminated: the source session is terminated while it reads.
+func (f *faults) sourceTerminated(t *testing.T) {
+	_, tgt, before := f.target(t)
+	r, letGo := f.midLoad(t, tgt, f.src)
+	defer letGo()
+	pids := sessions(t, pgtest.DSN("postgres"), f.srcDB, "wait_event_type = 'Lock'")
+	terminate(t, pgtest.DSN("postgres"), pids[0])
+	if code := r.wait(t); code != cli.ExitFailure {
+		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitFailure, r.stderr())
+	}
+	r.lastLine(t, `^pgtwin: lost the connection to the source [^,]+, nothing was committed and the target is as it was: copy rows: children of public\.\w+ via orders_\w+_fkey: read the source: FATAL: terminating connection due to administrator command \(SQLSTATE 57P01\)$`)
+	assertUnchanged(t, tgt, before)
+}
+
+// sourceTimeout: a source query runs into the source's statement_timeout
+// (here: waiting for a lock longer than it allows).
+func (f *faults) sourceTimeout(t *testing.T) {
+	_, tgt, before := f.target(t)
+	src := f.src + " options='-c statement_timeout=1500'"
+	r, letGo := f.midLoad(t, tgt, src)
+	defer letGo()
+	if code := r.wait(t); code != cli.ExitFailure {
+		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitFailure, r.stderr())
+	}
+	r.lastLine(t, `^pgtwin: copy rows: children of public\.\w+ via orders_\w+_fkey: read the source: ERROR: canceling statement due to statement timeout \(SQLSTATE 57014\); lift the source's statement_timeout for pgtwin \(ALTER ROLE … SET statement_timeout = 0, or options=-c statement_timeout=0 in the source URL\)$`)
+	assertUnchanged(t, tgt, before)
+}
+
+// sourceIdleTimeout: the source's transaction idles while the target works
+// (pg_dump runs, indexes are built); a source with
+// idle_in_transaction_session_timeout must not end the run.
+func (f *faults) sourceIdleTimeout(t *testing.T) {
+	_, tgt, _ := f.target(t)
+	src := f.src + " options='-c idle_in_transaction_session_timeout=500'"
+	r := startPgtwin(t, "indexes and constraints", "clone", "--config", f.cfg, "--source", src, "--target", tgt)
+	r.waitFor(t, "pgtwin: holding at indexes and constraints")
+	time.Sleep(time.Second)
+	r.release(t)
+	if code := r.wait(t); code != cli.ExitOK {
+		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitOK, r.stderr())
+	}
+}
+
+// postDataFails: the target cannot build an index the source has. The
+// index calls a function that names a table without its schema; pg_dump's
+// scripts run with an empty search_path (as pg_restore would), so the
+// function fails there. Everything loaded before is rolled back.
+func (f *faults) postDataFails(t *testing.T) {
+	srcDB := pgtest.NewDB(t, `
+CREATE TABLE categories (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE products (id int PRIMARY KEY, category_id int NOT NULL REFERENCES categories, name text NOT NULL);
+INSERT INTO categories SELECT i, 'category ' || i FROM generate_series(1, 10) i;
+INSERT INTO products SELECT i, 1 + i % 10, 'product ' || i FROM generate_series(1, 100) i;
+CREATE FUNCTION category_name(int) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT name FROM categories WHERE id = $1';`)
+	src := pgtest.DSN(srcDB)
+	cfg := f.write(t, "products.yaml", "version: 1\nroots:\n  - table: products\n    where: id <= 20\n")
+	tgt := pgtest.DSN(pgtest.NewDB(t))
+	cloneOK(t, src, tgt, cfg)
+	before := stateOf(t, tgt)
+
+	exec1(t, src, "CREATE INDEX products_category_name ON products (category_name(category_id))")
+	r := startPgtwin(t, "", "clone", "--config", cfg, "--source", src, "--target", tgt)
+	if code := r.wait(t); code != cli.ExitFailure {
+		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitFailure, r.stderr())
+	}
+	r.lastLine(t, `^pgtwin: build indexes and constraints on the target \(pg_dump's post-data\): ERROR: relation "categories" does not exist \(SQLSTATE 42P01\)$`)
+	assertUnchanged(t, tgt, before)
+}
+
+// keepOwnersMissingRole: --keep-owners with a source role the target server
+// does not have.
+func (f *faults) keepOwnersMissingRole(t *testing.T) {
+	cl := f.ownCluster(t)
+	role := fmt.Sprintf("pgtwin_owner_%d", os.Getpid())
+	admin := pgtest.DSN("postgres")
+	exec1(t, admin, "CREATE ROLE "+role)
+	srcDB := pgtest.NewDB(t, "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'hello'); ALTER TABLE notes OWNER TO "+role)
+	t.Cleanup(func() {
+		pgtest.DropDB(srcDB)
+		exec1(t, admin, "DROP ROLE "+role)
+	})
+	src := pgtest.DSN(srcDB)
+	cfg := f.write(t, "notes.yaml", "version: 1\ntables:\n  - table: notes\n    copy: all\n")
+	db := fmt.Sprintf("owners_%d", time.Now().UnixNano())
+	exec1(t, cl.DSN("postgres"), "CREATE DATABASE "+db)
+	tgt := cl.DSN(db)
+	cloneOK(t, src, tgt, cfg)
+	before := stateOf(t, tgt)
+
+	r := startPgtwin(t, "", "clone", "--config", cfg, "--source", src, "--target", tgt, "--keep-owners")
+	if code := r.wait(t); code != cli.ExitFailure {
+		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitFailure, r.stderr())
+	}
+	r.lastLine(t, `^pgtwin: run pg_dump's pre-data DDL on the target: ERROR: role "`+role+`" does not exist \(SQLSTATE 42704\): create the role on the target or leave out --keep-owners$`)
+	assertUnchanged(t, tgt, before)
+}
+
+// pgDump: no pg_dump, one too old, one that fails half-way. The schema is
+// dumped before pgtwin even connects to the target.
+func (f *faults) pgDump(t *testing.T) {
+	_, tgt, before := f.target(t)
+	var major int
+	if err := pgtest.Connect(t, f.srcDB).QueryRow(context.Background(), "SELECT current_setting('server_version_num')::int / 10000").Scan(&major); err != nil {
+		t.Fatal(err)
+	}
+	real, err := schema.FindTools(major, "", os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := func(t *testing.T, pgDump string) string {
+		d := t.TempDir()
+		if pgDump == "" {
+			return d
+		}
+		if err := os.WriteFile(filepath.Join(d, "pg_dump"), []byte(pgDump), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(real.PgRestore, filepath.Join(d, "pg_restore")); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		name, pgDump string
+		want         func(dir string) string
+	}{{
+		name: "missing",
+		want: func(dir string) string {
+			return fmt.Sprintf(`^pgtwin: pg_dump not found in --pg-bin directory %s: point --pg-bin at the bin directory of a PostgreSQL %d \(or newer\) client$`, regexp.QuoteMeta(dir), major)
+		},
+	}, {
+		name:   "too old",
+		pgDump: "#!/bin/sh\necho 'pg_dump (PostgreSQL) 11.22'\n",
+		want: func(dir string) string {
+			return fmt.Sprintf(`^pgtwin: pg_dump %d or newer is needed for this PostgreSQL %d server, found: pg_dump 11 \(%s\); install postgresql-client-%d \(.*\) or point --pg-bin at its bin directory$`,
+				major, major, regexp.QuoteMeta(filepath.Join(dir, "pg_dump")), major)
+		},
+	}, {
+		name: "fails half-way",
+		pgDump: fmt.Sprintf("#!/bin/sh\n[ \"$1\" = --version ] && exec %s --version\nprintf 'PGDMP'\n"+
+			"echo 'pg_dump: error: query failed: server closed the connection unexpectedly' >&2\nexit 1\n", real.PgDump),
+		want: func(string) string {
+			return `^pgtwin: pg_dump \(exit status 1\): pg_dump: error: query failed: server closed the connection unexpectedly$`
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := dir(t, tc.pgDump)
+			r := startPgtwin(t, "", "clone", "--config", f.cfg, "--source", f.src, "--target", tgt, "--pg-bin", d)
+			if code := r.wait(t); code != cli.ExitFailure {
+				t.Errorf("exit code %d, want %d\n%s", code, cli.ExitFailure, r.stderr())
+			}
+			r.lastLine(t, tc.want(d))
+			r.stderrLacks(t, "pgtwin: target checks")
+			assertUnchanged(t, tgt, before)
+		})
+	}
+}
+
+// midLoad starts a run from src to tgt that stops in the middle of the data
+// phase: it holds the run at the start of the phase, locks the source's
+// orders table, lets the run go on, and returns once the run's source
+// session waits for that lock. letGo releases the lock.
+func (f *faults) midLoad(t *testing.T, tgt, src string) (r *pgtwinRun, letGo func()) {
+	t.Helper()
+	r = startPgtwin(t, "data", "clone", "--config", f.cfg, "--source", src, "--target", tgt)
+	r.waitFor(t, "pgtwin: holding at data")
+	ctx := context.Background()
+	conn := pgtest.Connect(t, f.srcDB)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '10s'; LOCK TABLE public.orders IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatalf("lock the source's orders: %v", err)
+	}
+	letGo = sync.OnceFunc(func() { tx.Rollback(ctx) })
+	t.Cleanup(letGo)
+	r.release(t)
+	waitUntil(t, "the run's source session waits for the lock on orders", func() bool {
+		return len(sessions(t, pgtest.DSN("postgres"), f.srcDB, "wait_event_type = 'Lock'")) == 1
+	})
+	return r, letGo
+}
+
+// loadingSession returns the pid of the run's session on database db of the
+// server admin is connected to, and checks that it has been loading rows.
+func (f *faults) loadingSession(t *testing.T, admin, db string) int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var pid int
+	var state, query string
+	err = conn.QueryRow(ctx, `SELECT pid, state, query FROM pg_catalog.pg_stat_activity
+WHERE datname = $1 AND application_name = 'pgtwin'`, db).Scan(&pid, &state, &query)
+	if err != nil {
+		t.Fatalf("find the run's target session: %v", err)
+	}
+	if state != "idle in transaction" || !strings.HasPrefix(query, "COPY ") {
+		t.Fatalf("the run's target session is %q after %q, want idle in transaction after a COPY", state, query)
+	}
+	return pid
+}
+
+// sessions lists the pids of pgtwin's sessions on database db of the server
+// admin is connected to, that match the SQL condition cond (if any).
+func sessions(t *testing.T, admin, db, cond string) []int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	q := "SELECT pid FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND application_name = 'pgtwin'"
+	if cond != "" {
+		q += " AND " + cond
+	}
+	rows, err := conn.Query(ctx, q, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pids
+}
+
+func terminate(t *testing.T, admin string, pid int) {
+	t.Helper()
+	exec1(t, admin, fmt.Sprintf("SELECT pg_catalog.pg_terminate_backend(%d)", pid))
+}
+
+// exec1 runs SQL on database dsn.
+func exec1(t *testing.T, dsn, sql string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if err := conn.PgConn().Exec(ctx, sql).Close(); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// cloneOK runs pgtwin clone in-process and fails the test unless it works.
+func cloneOK(t *testing.T, src, tgt, cfg string, args ...string) {
+	t.Helper()
+	var out bytes.Buffer
+	env := cli.Env{Stdout: &out, Stderr: &out, Getenv: os.Getenv}
+	args = append([]string{"clone", "--quiet", "--config", cfg, "--source", src, "--target", tgt}, args...)
+	if code := cli.Run(context.Background(), args, env); code != cli.ExitOK {
+		t.Fatalf("pgtwin %s: exit %d\n%s", strings.Join(args, " "), code, out.String())
+	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func signal(t *testing.T, r *pgtwinRun, sig os.Signal) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pgtwinRun is a pgtwin process: this test binary run under the name
+// pgtwin, which TestMain turns into cli.Main.
+type pgtwinRun struct {
+	cmd   *exec.Cmd
+	stdin interface{ Write([]byte) (int, error) }
+	mu    sync.Mutex
+	err   bytes.Buffer
+	eof   chan struct{}
+	code  int
+	done  bool
+}
+
+// startPgtwin starts pgtwin with args, held at phase hold (none if "").
+func startPgtwin(t *testing.T, hold string, args ...string) *pgtwinRun {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &pgtwinRun{eof: make(chan struct{})}
+	r.cmd = &exec.Cmd{Path: exe, Args: append([]string{"pgtwin"}, args...), Stdout: &bytes.Buffer{}}
+	r.cmd.Env = append(os.Environ(), "PGTWIN_TEST_HOLD_PHASE="+hold)
+	stdin, err := r.cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.stdin = stdin
+	stderr, err := r.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(r.eof)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			r.mu.Lock()
+			r.err.WriteString(sc.Text() + "\n")
+			r.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		if !r.done {
+			r.cmd.Process.Kill()
+			<-r.eof
+			r.cmd.Wait()
+		}
+	})
+	return r
+}
+
+func (r *pgtwinRun) stderr() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err.String()
+}
+
+// waitFor waits until the process has written line (a prefix) to stderr.
+func (r *pgtwinRun) waitFor(t *testing.T, line string) {
+	t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		for _, l := range strings.Split(r.stderr(), "\n") {
+			if strings.HasPrefix(l, line) {
+				return
+			}
+		}
+		select {
+		case <-r.eof:
+			t.Fatalf("pgtwin exited without saying %q:\n%s", line, r.stderr())
+		case <-deadline:
+			t.Fatalf("pgtwin did not say %q in time:\n%s", line, r.stderr())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// release lets a held run go on.
+func (r *pgtwinRun) release(t *testing.T) {
+	t.Helper()
+	if _, err := r.stdin.Write([]byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wait waits for the process to exit and returns its exit code (-1 when a
+// signal ended it).
+func (r *pgtwinRun) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-r.eof:
+	case <-time.After(60 * time.Second):
+		r.cmd.Process.Kill()
+		t.Fatalf("pgtwin did not exit in time:\n%s", r.stderr())
+	}
+	err := r.cmd.Wait()
+	r.done = true
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		r.code = 0
+	case errors.As(err, &ee):
+		r.code = ee.ExitCode()
+	default:
+		t.Fatal(err)
+	}
+	return r.code
+}
+
+// lastLine checks the last line pgtwin wrote to stderr against a regexp.
+func (r *pgtwinRun) lastLine(t *testing.T, re string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(r.stderr(), "\n"), "\n")
+	last := lines[len(lines)-1]
+	if !regexp.MustCompile(re).MatchString(last) {
+		t.Errorf("last line of stderr:\n  %s\nwant it to match\n  %s\nall of stderr:\n%s", last, re, r.stderr())
+	}
+}
+
+func (r *pgtwinRun) stderrHas(t *testing.T, line string) {
+	t.Helper()
+	if !strings.Contains(r.stderr(), line+"\n") {
+		t.Errorf("stderr lacks %q:\n%s", line, r.stderr())
+	}
+}
+
+func (r *pgtwinRun) stderrLacks(t *testing.T, s string) {
+	t.Helper()
+	if strings.Contains(r.stderr(), s) {
+		t.Errorf("stderr has %q:\n%s", s, r.stderr())
+	}
+}
