@@ -18,8 +18,10 @@ test: ## run every test against throwaway PostgreSQL servers (vet and gofmt incl
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
 
-bench: ## run the benchmarks (see README, Performance)
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+BENCH_FLAGS ?= -small 100000 -large 10000000 -runs 3
+
+bench: ## measure pgtwin on generated data (100k and 10M rows) against pg_dump | pg_restore; prints a Markdown table
+	$(GO) run ./bench $(BENCH_FLAGS)
 
 schema: ## regenerate schema/pgtwin.schema.json from the config types
 	$(GO) test ./internal/config -run TestJSONSchemaIsCurrent -update

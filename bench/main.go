@@ -1,0 +1,577 @@
+// Command bench measures pgtwin against generated shop databases and prints
+// the figures as a Markdown table (`make bench`).
+//
+// It builds pgtwin, starts two throwaway PostgreSQL clusters (source and
+// target), generates the same shop schema at two scales in the source, and
+// then measures, as ratios within this one run (shared machines are noisy):
+//
+//	(a) the same subset (the first -roots users by id and everything that
+//	    hangs off them) cloned from the small and from the large database:
+//	    wall time large/small, goal ≤ 1.5;
+//	(b) a full twin (every table `copy: all`) against pg_dump -Fc piped into
+//	    pg_restore (both --no-owner) into an empty database on the target
+//	    server: wall time pgtwin/baseline, goal ≤ 0.75;
+//	(c) the pgtwin process's peak RSS for the subset and the full twin,
+//	    against 100 MB + 64 bytes per selected row.
+//
+// Each timing is the median of -runs runs.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgtwin/pgtwin/internal/pglocal"
+	"github.com/pgtwin/pgtwin/internal/schema"
+)
+
+type options struct {
+	small, large, full int64
+	runs               int
+	roots              int64
+	pgtwin             string
+}
+
+func main() {
+	var o options
+	flag.Int64Var(&o.small, "small", 100_000, "rows of the small shop")
+	flag.Int64Var(&o.large, "large", 10_000_000, "rows of the large shop")
+	flag.Int64Var(&o.full, "full", 0, "rows of the shop for the full twin (b); 0 means the large one")
+	flag.IntVar(&o.runs, "runs", 3, "runs of each timing (the median is reported)")
+	flag.Int64Var(&o.roots, "roots", 100, "root users of the subset (a)")
+	flag.StringVar(&o.pgtwin, "pgtwin", "", "pgtwin binary to measure (default: build ./cmd/pgtwin)")
+	flag.Parse()
+	if o.small <= 0 || o.large <= 0 || o.full < 0 || o.runs < 1 || o.roots < 1 {
+		fmt.Fprintln(os.Stderr, "bench: -small, -large, -runs and -roots must be positive")
+		os.Exit(2)
+	}
+	if o.full == 0 {
+		o.full = o.large
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, o)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s bench: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+// shop is one generated source database.
+type shop struct {
+	name      string
+	scale     Scale
+	generated time.Duration
+	size      int64 // bytes on disk, indexes included
+}
+
+type bench struct {
+	bin          string
+	dir          string
+	src, tgt     *pglocal.Cluster
+	tools        schema.Tools
+	subsetConfig string
+	fullConfig   string
+}
+
+func run(ctx context.Context, o options) error {
+	begin := time.Now()
+	dir, err := os.MkdirTemp("", "pgtwin-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	// The servers run as the postgres OS user when we are root; let them
+	// and pg_restore read nothing here, but let pgtwin read its config.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return err
+	}
+
+	b := &bench{dir: dir, bin: o.pgtwin}
+	if b.bin == "" {
+		b.bin = filepath.Join(dir, "pgtwin")
+		logf("building pgtwin")
+		build := exec.CommandContext(ctx, "go", "build", "-o", b.bin, "./cmd/pgtwin")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build pgtwin: %w", err)
+		}
+	}
+
+	logf("starting the source and target servers")
+	// wal_level=minimal only speeds up generating the source (tables filled
+	// in the transaction that created them write no WAL); reading is the
+	// same. The target keeps the default settings of pglocal.
+	b.src, err = pglocal.Start(ctx, pglocal.Options{Settings: map[string]string{
+		"wal_level": "minimal", "max_wal_senders": "0", "max_wal_size": "8GB",
+	}})
+	if err != nil {
+		return fmt.Errorf("start the source server: %w", err)
+	}
+	defer b.src.Stop()
+	b.tgt, err = pglocal.Start(ctx, pglocal.Options{})
+	if err != nil {
+		return fmt.Errorf("start the target server: %w", err)
+	}
+	defer b.tgt.Stop()
+
+	var serverVersion string
+	var serverNum int
+	if err := queryRow(ctx, b.src.DSN("postgres"), "SELECT current_setting('server_version'), current_setting('server_version_num')::int", &serverVersion, &serverNum); err != nil {
+		return err
+	}
+	if b.tools, err = schema.FindTools(serverNum/10000, "", os.Getenv); err != nil {
+		return err
+	}
+
+	b.subsetConfig = filepath.Join(dir, "subset.yaml")
+	subsetYAML := fmt.Sprintf(`version: 1
+roots:
+  - table: users
+    order_by: id
+    limit: %d
+tables:
+  - table: categories
+    copy: all
+`, o.roots)
+	fullYAML := "version: 1\ntables:\n"
+	for _, t := range Tables {
+		fullYAML += "  - table: " + t + "\n    copy: all\n"
+	}
+	b.fullConfig = filepath.Join(dir, "full.yaml")
+	for path, text := range map[string]string{b.subsetConfig: subsetYAML, b.fullConfig: fullYAML} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+
+	// Generate the shops.
+	small := &shop{name: "shop_small", scale: ScaleFor(o.small)}
+	large := &shop{name: "shop_large", scale: ScaleFor(o.large)}
+	full := large
+	shops := []*shop{small, large}
+	if ScaleFor(o.full) != large.scale {
+		full = &shop{name: "shop_full", scale: ScaleFor(o.full)}
+		if full.scale == small.scale {
+			full = small
+		} else {
+			shops = append(shops, full)
+		}
+	}
+	for _, s := range shops {
+		logf("generating %s: %d rows", s.name, s.scale.Total())
+		if s.generated, err = generateDB(ctx, b.src.DSN("postgres"), b.src.DSN(s.name), s.name, s.scale); err != nil {
+			return err
+		}
+		if err := queryRow(ctx, b.src.DSN(s.name), "SELECT pg_database_size(current_database())", &s.size); err != nil {
+			return err
+		}
+		logf("generated %s in %.1fs (%s on disk)", s.name, s.generated.Seconds(), mib(s.size))
+	}
+
+	// (a) The same subset at both scales; one unmeasured warm-up each.
+	subset := map[*shop][]result{}
+	for i := -1; i < o.runs; i++ {
+		order := []*shop{small, large}
+		if i%2 != 0 {
+			order = []*shop{large, small}
+		}
+		for _, s := range order {
+			r, err := b.clone(ctx, b.subsetConfig, s)
+			if err != nil {
+				return fmt.Errorf("subset of %s: %w", s.name, err)
+			}
+			if i < 0 {
+				logf("warm-up subset of %s: %.2fs", s.name, r.wall.Seconds())
+				continue
+			}
+			logf("subset of %s, run %d: %.2fs, %d rows, %s peak RSS", s.name, i+1, r.wall.Seconds(), r.report.Rows, kib(r.maxRSS))
+			subset[s] = append(subset[s], r)
+		}
+	}
+
+	// (b) Full twin against pg_dump | pg_restore, alternating which goes first.
+	var fullRuns []result
+	var baseRuns []time.Duration
+	for i := 0; i < o.runs; i++ {
+		for k := 0; k < 2; k++ {
+			if (i+k)%2 == 0 {
+				r, err := b.clone(ctx, b.fullConfig, full)
+				if err != nil {
+					return fmt.Errorf("full twin of %s: %w", full.name, err)
+				}
+				logf("full twin of %s, run %d: pgtwin %.1fs, %d rows, %s peak RSS", full.name, i+1, r.wall.Seconds(), r.report.Rows, kib(r.maxRSS))
+				fullRuns = append(fullRuns, r)
+			} else {
+				d, err := b.baseline(ctx, full)
+				if err != nil {
+					return fmt.Errorf("pg_dump | pg_restore of %s: %w", full.name, err)
+				}
+				logf("full twin of %s, run %d: pg_dump | pg_restore %.1fs", full.name, i+1, d.Seconds())
+				baseRuns = append(baseRuns, d)
+			}
+		}
+	}
+
+	report(os.Stdout, o, b, serverVersion, shops, small, large, full, subset, fullRuns, baseRuns, time.Since(begin))
+	return nil
+}
+
+// result is one measured pgtwin run.
+type result struct {
+	wall   time.Duration
+	cpu    time.Duration // user + system time of pgtwin (and its pg_dump)
+	maxRSS int64         // KiB
+	report cloneReport
+}
+
+// cloneReport is the part of `pgtwin clone --json` the bench reads.
+type cloneReport struct {
+	Rows    int64   `json:"rows"`
+	Bytes   int64   `json:"bytes"`
+	Seconds float64 `json:"seconds"`
+	Tables  []struct {
+		Table   string `json:"table"`
+		Rows    int64  `json:"rows"`
+		Queries int    `json:"queries"`
+	} `json:"tables"`
+	Phases []struct {
+		Name    string  `json:"name"`
+		Seconds float64 `json:"seconds"`
+	} `json:"phases"`
+}
+
+const targetDB = "twin"
+
+// clone runs the pgtwin binary into a fresh database on the target and
+// measures its wall time and peak RSS.
+func (b *bench) clone(ctx context.Context, config string, s *shop) (result, error) {
+	if err := b.prepareTarget(ctx); err != nil {
+		return result{}, err
+	}
+	defer dropDB(context.WithoutCancel(ctx), b.tgt.DSN("postgres"), targetDB)
+	cmd := exec.CommandContext(ctx, b.bin, "clone", "--config", config,
+		"--source", b.src.DSN(s.name), "--target", b.tgt.DSN(targetDB), "--json")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		return result{}, fmt.Errorf("pgtwin clone: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	r := result{wall: wall, maxRSS: ru.Maxrss, cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
+	if err := json.Unmarshal(stdout.Bytes(), &r.report); err != nil {
+		return result{}, fmt.Errorf("read pgtwin's report: %w", err)
+	}
+	return r, nil
+}
+
+// baseline runs pg_dump -Fc of the source piped into pg_restore into a
+// fresh database on the target.
+func (b *bench) baseline(ctx context.Context, s *shop) (time.Duration, error) {
+	if err := b.prepareTarget(ctx); err != nil {
+		return 0, err
+	}
+	defer dropDB(context.WithoutCancel(ctx), b.tgt.DSN("postgres"), targetDB)
+	dump := exec.CommandContext(ctx, b.tools.PgDump, "-Fc", "--no-owner", "-d", b.src.DSN(s.name))
+	restore := exec.CommandContext(ctx, b.tools.PgRestore, "--no-owner", "--exit-on-error", "-d", b.tgt.DSN(targetDB))
+	var dumpErr, restoreErr bytes.Buffer
+	dump.Stderr, restore.Stderr = &dumpErr, &restoreErr
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return 0, err
+	}
+	dump.Stdout, restore.Stdin = pw, pr
+	start := time.Now()
+	if err := dump.Start(); err != nil {
+		pr.Close()
+		pw.Close()
+		return 0, err
+	}
+	pw.Close()
+	if err := restore.Start(); err != nil {
+		pr.Close()
+		dump.Process.Kill()
+		dump.Wait()
+		return 0, err
+	}
+	pr.Close()
+	rerr := restore.Wait()
+	derr := dump.Wait()
+	wall := time.Since(start)
+	if derr != nil {
+		return 0, fmt.Errorf("pg_dump: %w: %s", derr, strings.TrimSpace(dumpErr.String()))
+	}
+	if rerr != nil {
+		return 0, fmt.Errorf("pg_restore: %w: %s", rerr, strings.TrimSpace(restoreErr.String()))
+	}
+	return wall, nil
+}
+
+// prepareTarget gives each run the same start: an empty database from
+// template1 and no dirty buffers left over from the previous run.
+func (b *bench) prepareTarget(ctx context.Context) error {
+	if err := recreateDB(ctx, b.tgt.DSN("postgres"), targetDB); err != nil {
+		return fmt.Errorf("create the target database: %w", err)
+	}
+	for _, c := range []*pglocal.Cluster{b.src, b.tgt} {
+		if err := exec1(ctx, c.DSN("postgres"), "CHECKPOINT"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func exec1(ctx context.Context, dsn, sql string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	_, err = conn.Exec(ctx, sql)
+	return err
+}
+
+func queryRow(ctx context.Context, dsn, sql string, dest ...any) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return conn.QueryRow(ctx, sql).Scan(dest...)
+}
+
+// ---- the report ----
+
+func report(w io.Writer, o options, b *bench, serverVersion string, shops []*shop, small, large, full *shop,
+	subset map[*shop][]result, fullRuns []result, baseRuns []time.Duration, total time.Duration) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	walls := func(rs []result) []time.Duration {
+		var out []time.Duration
+		for _, r := range rs {
+			out = append(out, r.wall)
+		}
+		return out
+	}
+	peak := func(rs []result) int64 {
+		var m int64
+		for _, r := range rs {
+			m = max(m, r.maxRSS)
+		}
+		return m
+	}
+	rowsOf := func(rs []result) int64 { return rs[0].report.Rows }
+
+	p("## pgtwin benchmark")
+	p("")
+	p("Machine: %d CPUs (nproc; %s), %s RAM, %s/%s. PostgreSQL %s (two throwaway clusters from pglocal on this machine, "+
+		"socket connections, fsync off; the target with pglocal's defaults), pg_dump/pg_restore %d, %s. Each time is the median of %d runs; "+
+		"ratios are of medians from this one run. The whole bench took %s.",
+		runtime.NumCPU(), cpuModel(), memTotal(), runtime.GOOS, runtime.GOARCH, serverVersion, b.tools.Major, runtime.Version(),
+		o.runs, total.Round(time.Second))
+	p("")
+	p("Data: the generated shop (bench/sql), the same schema at every scale, FK indexes on every child column.")
+	p("")
+	header := "| database | rows | size on disk | generated in |"
+	sep := "|---|---:|---:|---:|"
+	for _, t := range Tables {
+		header += " " + t + " |"
+		sep += "---:|"
+	}
+	p("%s", header)
+	p("%s", sep)
+	for _, s := range shops {
+		line := fmt.Sprintf("| %s | %s | %s | %.1f s |", s.name, num(s.scale.Total()), mib(s.size), s.generated.Seconds())
+		counts := s.scale.Counts()
+		for _, t := range Tables {
+			line += " " + num(counts[t]) + " |"
+		}
+		p("%s", line)
+	}
+	p("")
+
+	ss, sl := subset[small], subset[large]
+	ms, ml := median(walls(ss)), median(walls(sl))
+	ratioA := ml.Seconds() / ms.Seconds()
+	mf, mbase := median(walls(fullRuns)), median(baseRuns)
+	ratioB := mf.Seconds() / mbase.Seconds()
+	goal := func(rows int64) int64 { return 100_000_000 + 64*rows }
+
+	p("Results (subset: the first %d users by id with `order_by: id, limit: %d`, their addresses, orders, order items and payments, "+
+		"the products those reference, categories `copy: all`; full twin: every table `copy: all`, on %s):", o.roots, o.roots, full.name)
+	p("")
+	p("| figure | measured | goal | met |")
+	p("|---|---:|---:|:---:|")
+	p("| (a) subset, small (%s rows): wall | %s | | |", num(small.scale.Total()), secs(ms, walls(ss)))
+	p("| (a) subset, large (%s rows): wall | %s | | |", num(large.scale.Total()), secs(ml, walls(sl)))
+	p("| (a) wall large / small | **%.2f** | ≤ 1.5 | %s |", ratioA, yes(ratioA <= 1.5))
+	wantRows := small.scale.SubsetRows(o.roots)
+	p("| (a) rows copied small / large | %s / %s | equal (%s expected) | %s |", num(rowsOf(ss)), num(rowsOf(sl)), num(wantRows),
+		yes(rowsOf(ss) == rowsOf(sl) && rowsOf(ss) == wantRows))
+	p("| (b) full twin, pgtwin (%s rows) | %s | | |", num(rowsOf(fullRuns)), secs(mf, walls(fullRuns)))
+	p("| (b) full twin, `pg_dump -Fc \\| pg_restore` | %s | | |", secs(mbase, baseRuns))
+	p("| (b) wall pgtwin / baseline | **%.2f** | ≤ 0.75 | %s |", ratioB, yes(ratioB <= 0.75))
+	noAnalyze := mf.Seconds() - phase(fullRuns, "analyze")
+	p("| (b) the same without pgtwin's final ANALYZE (pg_restore runs none) | %.2f | (for information) | |", noAnalyze/mbase.Seconds())
+	for _, c := range []struct {
+		what string
+		rs   []result
+	}{{"subset, small", ss}, {"subset, large", sl}, {"full twin", fullRuns}} {
+		g := goal(rowsOf(c.rs))
+		p("| (c) peak RSS of pgtwin, %s (%s rows) | %s | ≤ %s | %s |", c.what, num(rowsOf(c.rs)), kib(peak(c.rs)), mb(g), yes(peak(c.rs)*1024 <= g))
+	}
+	p("")
+	p("pgtwin's phases (median seconds, from `--json`; wall is measured around the process):")
+	p("")
+	p("| phase | subset small | subset large | full twin |")
+	p("|---|---:|---:|---:|")
+	var names []string
+	for _, ph := range fullRuns[0].report.Phases {
+		names = append(names, ph.Name)
+	}
+	for _, n := range names {
+		p("| %s | %.2f | %.2f | %.2f |", n, phase(ss, n), phase(sl, n), phase(fullRuns, n))
+	}
+	p("| total (report) | %.2f | %.2f | %.2f |", reportSecs(ss), reportSecs(sl), reportSecs(fullRuns))
+	p("| wall (process) | %.2f | %.2f | %.2f |", ms.Seconds(), ml.Seconds(), mf.Seconds())
+	cpu := func(rs []result) float64 {
+		var ds []time.Duration
+		for _, r := range rs {
+			ds = append(ds, r.cpu)
+		}
+		return median(ds).Seconds()
+	}
+	p("| CPU of the pgtwin process (user + sys) | %.2f | %.2f | %.2f |", cpu(ss), cpu(sl), cpu(fullRuns))
+	p("")
+	p("Rows per table (first run) and queries pgtwin sent for them:")
+	p("")
+	p("| table | subset small | subset large | full twin |")
+	p("|---|---:|---:|---:|")
+	for _, t := range Tables {
+		p("| %s | %s | %s | %s |", t, tableRows(ss, t), tableRows(sl, t), tableRows(fullRuns, t))
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func phase(rs []result, name string) float64 {
+	var ds []time.Duration
+	for _, r := range rs {
+		for _, ph := range r.report.Phases {
+			if ph.Name == name {
+				ds = append(ds, time.Duration(ph.Seconds*float64(time.Second)))
+			}
+		}
+	}
+	return median(ds).Seconds()
+}
+
+func reportSecs(rs []result) float64 {
+	var ds []time.Duration
+	for _, r := range rs {
+		ds = append(ds, time.Duration(r.report.Seconds*float64(time.Second)))
+	}
+	return median(ds).Seconds()
+}
+
+func tableRows(rs []result, table string) string {
+	for _, t := range rs[0].report.Tables {
+		if t.Table == table || t.Table == "public."+table {
+			return fmt.Sprintf("%s (%d q)", num(t.Rows), t.Queries)
+		}
+	}
+	return "–"
+}
+
+func secs(m time.Duration, all []time.Duration) string {
+	var parts []string
+	for _, d := range all {
+		parts = append(parts, fmt.Sprintf("%.2f", d.Seconds()))
+	}
+	return fmt.Sprintf("%.2f s (runs: %s)", m.Seconds(), strings.Join(parts, ", "))
+}
+
+func yes(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+// num prints n with thousands separators.
+func num(n int64) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func kib(k int64) string { return mb(k * 1024) }
+
+// mb prints bytes in MB of 10^6 bytes, the unit of the memory goal.
+func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/1e6) }
+
+func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "model unknown"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "model unknown"
+}
+
+func memTotal() string {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return "unknown"
+	}
+	var kb int64
+	for _, line := range strings.Split(string(data), "\n") {
+		if _, err := fmt.Sscanf(line, "MemTotal: %d kB", &kb); err == nil {
+			return fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+		}
+	}
+	return "unknown"
+}
