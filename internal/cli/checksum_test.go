@@ -90,7 +90,11 @@ func stateOf(t testing.TB, dsn string) dbState {
 	}
 	out, err := exec.Command(tools.PgDump, "--schema-only", "--dbname="+dsn).Output()
 	if err != nil {
-		t.Fatalf("pg_dump --schema-only of the target: %v", err)
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("pg_dump --schema-only of the target: %v: %s", err, stderr)
 	}
 	sum := sha256.Sum256([]byte(commentOrMetaRE.ReplaceAllString(string(out), "")))
 	st := dbState{Schema: hex.EncodeToString(sum[:]), Tables: map[string]string{}}

@@ -11,11 +11,15 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pgtwin/pgtwin/internal/dbconn"
 )
 
 // Exit codes.
@@ -74,9 +78,17 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 }
 
 // Run runs pgtwin with args and returns the exit code.
-func Run(ctx context.Context, args []string, env Env) int {
+func Run(ctx context.Context, args []string, env Env) (code int) {
 	if env.Getenv == nil {
 		env.Getenv = func(string) string { return "" }
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			code = internalError(env, args, v)
+		}
+	}()
+	if env.Getenv("PGTWIN_TEST_PANIC") == "1" {
+		testPanic(args, env)
 	}
 	if env.Logger == nil {
 		env.Logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -104,6 +116,62 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return ExitUsage
 	}
 	return ExitFailure
+}
+
+// internalError reports a panic of pgtwin's own goroutine: a bug. Go's
+// default report would print the panic value as it is (an error's text may
+// hold a connection string) and every goroutine's stack; this one prints
+// the value with the passwords of every connection string pgtwin may have
+// been given removed, and the panicking goroutine's stack with function
+// names and lines only. (Go prints stack arguments as hex words — pointers,
+// lengths, integers — never the strings they point to; they are dropped
+// all the same.) A panic in another goroutine cannot be recovered here;
+// pgtwin starts none that handle connection strings.
+func internalError(env Env, args []string, v any) int {
+	secrets := slices.Clone(args)
+	for _, a := range args {
+		if _, val, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "--") {
+			secrets = append(secrets, val)
+		}
+	}
+	for _, name := range []string{DefaultSourceEnv, DefaultTargetEnv, "PGPASSWORD"} {
+		secrets = append(secrets, env.Getenv(name))
+	}
+	// Only arguments that can be connection strings or passwords: others
+	// ("clone", "--quiet") are not secret and would mask common words.
+	var dsns []string
+	for _, s := range secrets {
+		if strings.ContainsAny(s, "=@:/") || env.Getenv("PGPASSWORD") == s {
+			dsns = append(dsns, s)
+		}
+	}
+	msg := dbconn.Redact(fmt.Sprint(v), dsns...)
+	msg = passwordRE.ReplaceAllString(msg, "${1}xxxxx")
+	fmt.Fprintf(env.Stderr, "pgtwin: internal error: %s\n", msg)
+	fmt.Fprint(env.Stderr, stackWithoutArgs(debug.Stack()))
+	fmt.Fprintln(env.Stderr, "pgtwin: this is a bug in pgtwin; please report it (https://github.com/pgtwin/pgtwin/issues) with the lines above")
+	return ExitFailure
+}
+
+// passwordRE matches what remains of a password in a text after Redact:
+// one in a URL's user info or in a password= pair of a connection string
+// pgtwin was not given directly.
+var passwordRE = regexp.MustCompile(`((?:://[^:/@\s]*:)|(?:password\s*=\s*))('(?:\\.|[^'])*'|[^\s@]+)`)
+
+// argsRE matches the argument list of a stack frame's call.
+var argsRE = regexp.MustCompile(`(?m)^(\S.*)\([^()\n]*\)$`)
+
+// stackWithoutArgs drops the argument words from a goroutine stack.
+func stackWithoutArgs(stack []byte) string {
+	return argsRE.ReplaceAllString(string(stack), "${1}(…)")
+}
+
+// testPanic is a test hook, not a feature: with $PGTWIN_TEST_PANIC=1, Run
+// panics with a value that holds the connection strings it was given, so
+// that tests can check what a panic prints (secrets_test.go).
+func testPanic(args []string, env Env) {
+	panic(fmt.Errorf("PGTWIN_TEST_PANIC: args %q, $%s %q, $%s %q", args,
+		DefaultSourceEnv, env.Getenv(DefaultSourceEnv), DefaultTargetEnv, env.Getenv(DefaultTargetEnv)))
 }
 
 func newRoot(env Env) *cobra.Command {

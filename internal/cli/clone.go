@@ -17,6 +17,7 @@ import (
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/dbconn"
 	"github.com/pgtwin/pgtwin/internal/load"
+	"github.com/pgtwin/pgtwin/internal/progress"
 )
 
 type cloneCmd struct {
@@ -27,6 +28,12 @@ type cloneCmd struct {
 	keepOwners       bool
 	overwriteNonTwin bool
 	json, quiet      bool
+	wait             bool
+	progress         string
+	progressInterval time.Duration
+	maxRows          int64
+	maxBytes         string
+	maxDuration      time.Duration
 }
 
 func newClone(env Env) *cobra.Command {
@@ -59,8 +66,14 @@ write into the source or into a database that holds someone else's tables
 	f.StringVar(&c.pgBin, "pg-bin", "", "directory holding pg_dump and pg_restore (default: $PGTWIN_PG_BIN, PATH, pg_config, /usr/lib/postgresql/*/bin)")
 	f.BoolVar(&c.keepOwners, "keep-owners", false, "keep owners and grants in the schema (the target needs the same roles)")
 	f.BoolVar(&c.overwriteNonTwin, "overwrite-non-twin", false, "replace the included schemas of a target that holds tables pgtwin did not make")
+	f.BoolVar(&c.wait, "wait", false, "when another pgtwin run is loading the target, wait for it to end instead of failing")
 	f.BoolVar(&c.json, "json", false, "print the report as JSON")
-	f.BoolVarP(&c.quiet, "quiet", "q", false, "print nothing but errors")
+	f.BoolVarP(&c.quiet, "quiet", "q", false, "print nothing but errors (and no progress)")
+	f.StringVar(&c.progress, "progress", "auto", "progress on stderr: auto (tty on a terminal, plain otherwise; none with --json), tty (live bars), plain (timestamped lines), none")
+	f.DurationVar(&c.progressInterval, "progress-interval", 10*time.Second, "how often plain progress writes a line between phase changes")
+	f.Int64Var(&c.maxRows, "max-rows", 0, "refuse, or stop and roll back, a twin of more rows than this (config: budgets.max_rows)")
+	f.StringVar(&c.maxBytes, "max-bytes", "", "refuse, or stop and roll back, a twin of more data than this, e.g. 500MB (config: budgets.max_bytes)")
+	f.DurationVar(&c.maxDuration, "max-duration", 0, "stop and roll back a run that takes longer than this, e.g. 20m (config: budgets.max_duration)")
 	return cmd
 }
 
@@ -86,19 +99,30 @@ func (c *cloneCmd) run(ctx context.Context) error {
 		Source: src, Target: tgt, Config: cfg, PgBin: c.pgBin, KeepOwners: c.keepOwners,
 		OverwriteNonTwin: c.overwriteNonTwin, Getenv: c.env.Getenv, Version: version(),
 	}
-	say := !c.quiet && !c.json
-	hold := c.env.Getenv("PGTWIN_TEST_HOLD_PHASE")
-	if say || hold != "" {
+	if c.wait {
+		opts.WaitForLock = true
+		opts.Waiting = func() {
+			// Said even with --quiet or --json: a run that sits still
+			// must say why.
+			tgtCfg, _ := tgt.Config()
+			fmt.Fprintf(c.env.Stderr, "pgtwin: waiting for another pgtwin run on %s…\n", dbconn.Describe(&tgtCfg.Config))
+		}
+	}
+	if opts.Budget, err = c.budget(cfg); err != nil {
+		return err
+	}
+	if opts.Progress, err = c.reporter(); err != nil {
+		return err
+	}
+	if hold := c.env.Getenv("PGTWIN_TEST_HOLD_PHASE"); hold != "" {
 		opts.Phase = func(name string) {
-			if say {
-				fmt.Fprintf(c.env.Stderr, "%s pgtwin: %s\n", time.Now().Format("15:04:05"), name)
-			}
 			if name == hold {
 				holdPhase(ctx, c.env, name)
 			}
 		}
 	}
 	rep, err := clone.Run(ctx, opts)
+	opts.Progress.Close()
 	if err != nil {
 		if errors.Is(context.Cause(ctx), errInterrupted) {
 			// Run's error is the cancellation's echo; the guarantee is what
@@ -117,6 +141,76 @@ func (c *cloneCmd) run(ctx context.Context) error {
 		return nil
 	}
 	return writeReport(c.env.Stdout, rep)
+}
+
+// reporter returns the progress reporter --progress, --quiet and --json
+// ask for.
+func (c *cloneCmd) reporter() (progress.Reporter, error) {
+	mode, err := progress.ParseMode(c.progress)
+	if err != nil {
+		return nil, usage(err)
+	}
+	if c.progressInterval <= 0 {
+		return nil, usagef("--progress-interval must be more than 0, got %s", c.progressInterval)
+	}
+	switch {
+	case c.quiet:
+		mode = progress.None
+	case c.json && mode == progress.Auto:
+		// Machine-readable runs (the GitHub Action collects stderr for its
+		// error annotation) stay quiet unless asked.
+		mode = progress.None
+	}
+	return progress.New(mode, progress.Options{Out: c.env.Stderr, Interval: c.progressInterval}), nil
+}
+
+// budget merges the budget flags over the config's budgets.
+func (c *cloneCmd) budget(cfg *config.Config) (clone.Budget, error) {
+	b := clone.Budget{Names: map[string]string{}}
+	cb := cfg.Budgets
+	from := func(key string) string {
+		if cfg.File == "" {
+			return "budgets." + key
+		}
+		return fmt.Sprintf("budgets.%s in %s", key, cfg.File)
+	}
+	if cb.MaxRows != nil {
+		b.MaxRows, b.Names["rows"] = *cb.MaxRows, from("max_rows")
+	}
+	if cb.MaxBytes != "" {
+		n, err := config.ParseBytes(cb.MaxBytes)
+		if err != nil {
+			return b, usage(err)
+		}
+		b.MaxBytes, b.Names["bytes"] = n, from("max_bytes")
+	}
+	if cb.MaxDuration != "" {
+		d, err := config.ParseDuration(cb.MaxDuration)
+		if err != nil {
+			return b, usage(err)
+		}
+		b.MaxDuration, b.Names["duration"] = d, from("max_duration")
+	}
+	if c.maxRows != 0 {
+		if c.maxRows < 0 {
+			return b, usagef("--max-rows must be 1 or more, got %d", c.maxRows)
+		}
+		b.MaxRows, b.Names["rows"] = c.maxRows, "--max-rows"
+	}
+	if c.maxBytes != "" {
+		n, err := config.ParseBytes(c.maxBytes)
+		if err != nil {
+			return b, usagef("--max-bytes: %v", err)
+		}
+		b.MaxBytes, b.Names["bytes"] = n, "--max-bytes"
+	}
+	if c.maxDuration != 0 {
+		if c.maxDuration < 0 {
+			return b, usagef("--max-duration must be more than 0, got %s", c.maxDuration)
+		}
+		b.MaxDuration, b.Names["duration"] = c.maxDuration, "--max-duration"
+	}
+	return b, nil
 }
 
 // holdPhase is a test hook, not a feature: with $PGTWIN_TEST_HOLD_PHASE set
@@ -158,11 +252,11 @@ func writeReport(w io.Writer, rep *clone.Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Twin of %s in %s, as of %s\n\n", rep.Source, rep.Target, rep.SnapshotAt.Format(time.RFC3339))
 	tw := tabwriter.NewWriter(&b, 0, 0, 3, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "table\trows\tbytes\tseconds\t")
+	fmt.Fprintln(tw, "table\trows\tbytes\tseconds\tshare\t")
 	for _, t := range rep.Tables {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%.2f\t\n", t.Table, t.Rows, load.Bytes(t.Bytes), t.Seconds)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%.2f\t%.1f%%\t\n", t.Table, t.Rows, load.Bytes(t.Bytes), t.Seconds, 100*t.Share)
 	}
-	fmt.Fprintf(tw, "total\t%d\t%s\t%.2f\t\n", rep.Rows, load.Bytes(rep.Bytes), rep.Seconds)
+	fmt.Fprintf(tw, "total\t%d\t%s\t%.2f\t\t\n", rep.Rows, load.Bytes(rep.Bytes), rep.Seconds)
 	tw.Flush()
 	for _, c := range rep.CutKeys {
 		fmt.Fprintf(&b, "\ncut %s: %d rows set to NULL", c.Key, c.Rows)

@@ -467,13 +467,13 @@ func (f *faults) pgDump(t *testing.T) {
 	}
 }
 
-// midLoad starts a run from src to tgt that stops in the middle of the data
+// midLoad starts a run from src to tgt (with more args) that stops in the middle of the data
 // phase: it holds the run at the start of the phase, locks the source's
 // orders table, lets the run go on, and returns once the run's source
 // session waits for that lock. letGo releases the lock.
-func (f *faults) midLoad(t *testing.T, tgt, src string) (r *pgtwinRun, letGo func()) {
+func (f *faults) midLoad(t *testing.T, tgt, src string, args ...string) (r *pgtwinRun, letGo func()) {
 	t.Helper()
-	r = startPgtwin(t, "data", "clone", "--config", f.cfg, "--source", src, "--target", tgt)
+	r = startPgtwin(t, "data", append([]string{"clone", "--config", f.cfg, "--source", src, "--target", tgt}, args...)...)
 	r.waitFor(t, "pgtwin: holding at data")
 	ctx := context.Background()
 	conn := pgtest.Connect(t, f.srcDB)

@@ -14,9 +14,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/dbconn"
 	"github.com/pgtwin/pgtwin/internal/load"
+	"github.com/pgtwin/pgtwin/internal/plan"
+	"github.com/pgtwin/pgtwin/internal/progress"
 	"github.com/pgtwin/pgtwin/internal/schema"
 	"github.com/pgtwin/pgtwin/internal/subset"
 )
@@ -36,6 +39,16 @@ type Options struct {
 	Version          string
 	// Phase, when set, is told when each phase starts.
 	Phase func(name string)
+	// WaitForLock makes a run wait for another run on the same target to
+	// end instead of failing (--wait); Waiting, when set, is told once
+	// before the wait starts.
+	WaitForLock bool
+	Waiting     func()
+	// Progress, when set, is told each phase, the plan's estimates and the
+	// rows as they stream.
+	Progress progress.Reporter
+	// Budget limits the twin's size and the run's duration.
+	Budget Budget
 }
 
 // Refused is returned when a guard stops the run before anything is
@@ -66,6 +79,10 @@ type TableReport struct {
 	Bytes   int64   `json:"bytes"`
 	Seconds float64 `json:"seconds"`
 	Queries int     `json:"queries"`
+	// Share is the table's share of the twin's bytes, 0 to 1.
+	Share float64 `json:"share"`
+	// EstimatedRows is the plan's estimate of Rows.
+	EstimatedRows int64 `json:"estimated_rows"`
 }
 
 // CutReport counts the rows whose key was set to NULL.
@@ -85,14 +102,35 @@ type Phase struct {
 func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 	start := time.Now()
 	rep := &Report{Version: 1, Tables: []TableReport{}, Warnings: []string{}}
+	prog := opts.Progress
+	if prog == nil {
+		prog = progress.Nop{}
+	}
 	phaseStart := start
 	phaseName := ""
+	// What the data phase copied, and the plan: for the message of a run
+	// stopped by its duration budget.
+	var (
+		stats []subset.TableStats
+		p     *plan.Plan
+	)
+	if opts.Budget.MaxDuration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, opts.Budget.MaxDuration, errMaxDuration)
+		defer cancel()
+		defer func() {
+			if err != nil && errors.Is(context.Cause(ctx), errMaxDuration) {
+				err = outOfTime(opts.Budget, phaseName, stats, p)
+			}
+		}()
+	}
 	phase := func(name string) {
 		now := time.Now()
 		if phaseName != "" {
 			rep.Phases = append(rep.Phases, Phase{Name: phaseName, Seconds: now.Sub(phaseStart).Seconds()})
 		}
 		phaseName, phaseStart = name, now
+		prog.Phase(name)
 		if name != "" && opts.Phase != nil {
 			opts.Phase(name)
 		}
@@ -106,7 +144,7 @@ func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 	defer src.Close(ctx)
 	var tgt *pgx.Conn
 	defer func() {
-		if err != nil && ctx.Err() == nil {
+		if err != nil && ctx.Err() == nil && !IsBudget(err) {
 			err = explainLost(err, src, tgt, rep)
 		}
 		if tgt != nil {
@@ -123,6 +161,14 @@ func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 	if len(p.Problems) > 0 {
 		return nil, &Refused{Reason: "the plan has problems (see pgtwin plan):\n  " + strings.Join(p.Problems, "\n  ")}
 	}
+	if err := checkEstimate(p, opts.Budget); err != nil {
+		return nil, err
+	}
+	est := make([]progress.Table, 0, len(p.Tables))
+	for _, t := range p.Tables {
+		est = append(est, progress.Table{Name: t.Table, Rows: t.EstimatedRows, Bytes: t.EstimatedBytes()})
+	}
+	prog.Estimate(est)
 	rep.Warnings = append(rep.Warnings, p.Warnings...)
 
 	phase("schema dump")
@@ -156,7 +202,7 @@ func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 	_, _ = tgt.Exec(ctx, "SET client_connection_check_interval = 1000")
 	tgtCfg, _ := opts.Target.Config()
 	rep.Target = dbconn.Describe(&tgtCfg.Config)
-	if err := guard(ctx, src, tgt, rep.Target, res.Schemas, opts.OverwriteNonTwin); err != nil {
+	if err := guard(ctx, src, tgt, rep.Target, res.Schemas, opts.OverwriteNonTwin, opts.WaitForLock, opts.Waiting); err != nil {
 		return nil, err
 	}
 
@@ -176,18 +222,41 @@ func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 	if err := l.Exec(ctx, ddl.PreData); err != nil {
 		return nil, ownersHint(fmt.Errorf("run pg_dump's pre-data DDL on the target: %w", err), opts.KeepOwners)
 	}
+	var freeze []catalog.Name
+	for _, t := range src.Catalog.Tables {
+		if t.Kind == catalog.Ordinary && res.Included(t.Name) {
+			freeze = append(freeze, t.Name)
+		}
+	}
+	l.Freeze(freeze)
 
 	phase("data")
-	stats, err := subset.Run(ctx, sourceCopy{src.Conn.PgConn()}, l.Copy, src.Catalog, res, p, subset.Options{})
+	stats, err = subset.Run(ctx, sourceCopy{src.Conn.PgConn()}, l.Copy, src.Catalog, res, p, subset.Options{
+		MaxRows: opts.Budget.MaxRows, MaxBytes: opts.Budget.MaxBytes,
+		OnRows: func(t catalog.Name, rows, bytes int64) { prog.Rows(t.Plain(), rows, bytes) },
+	})
+	if ob := (*subset.OverBudget)(nil); errors.As(err, &ob) {
+		return nil, overBudget(ob, stats, p, opts.Budget)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("copy rows: %w", err)
 	}
 	rows := map[string]int64{}
+	estRows := map[string]int64{}
+	for _, t := range p.Tables {
+		estRows[t.Table] = t.EstimatedRows
+	}
 	for _, s := range stats {
-		rep.Tables = append(rep.Tables, TableReport{Table: s.Table.Plain(), Rows: s.Rows, Bytes: s.Bytes, Seconds: s.Duration.Seconds(), Queries: s.Queries})
+		rep.Tables = append(rep.Tables, TableReport{Table: s.Table.Plain(), Rows: s.Rows, Bytes: s.Bytes, Seconds: s.Duration.Seconds(), Queries: s.Queries,
+			EstimatedRows: estRows[s.Table.Plain()]})
 		rep.Rows += s.Rows
 		rep.Bytes += s.Bytes
 		rows[s.Table.Plain()] = s.Rows
+	}
+	for i := range rep.Tables {
+		if rep.Bytes > 0 {
+			rep.Tables[i].Share = float64(rep.Tables[i].Bytes) / float64(rep.Bytes)
+		}
 	}
 	for _, e := range p.Edges {
 		if !e.Cut {
@@ -237,7 +306,10 @@ func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 
 	phase("analyze")
 	if err := l.Exec(ctx, ddl.ResetSQL()+"\nANALYZE;"); err != nil {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the twin is committed, but ANALYZE failed: %v", err))
+		if errors.Is(context.Cause(ctx), errMaxDuration) {
+			err = fmt.Errorf("stopped by the duration budget of %s (%s)", opts.Budget.MaxDuration, opts.Budget.name("duration"))
+		}
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the twin is committed, but ANALYZE failed: %v; run ANALYZE on the target", err))
 	}
 	phase("")
 	rep.Seconds = time.Since(start).Seconds()
@@ -296,5 +368,6 @@ func configHash(cfg *config.Config) string {
 // IsRefused reports whether err is a guard's refusal.
 func IsRefused(err error) bool {
 	var r *Refused
-	return errors.As(err, &r)
+	var b *BudgetError
+	return errors.As(err, &r) || errors.As(err, &b) && b.Before
 }

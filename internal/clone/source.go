@@ -5,10 +5,13 @@ package clone
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/config"
@@ -44,6 +47,9 @@ func OpenSource(ctx context.Context, ep dbconn.Endpoint, export bool) (*Source, 
 	s.Tx, err = conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		s.Close(ctx)
+		if p := poolerError(ep, err); p != nil {
+			return nil, p
+		}
 		return nil, fmt.Errorf("begin a read-only transaction on the source: %w", err)
 	}
 	// The transaction idles while pg_dump runs and while the target builds
@@ -63,6 +69,10 @@ func OpenSource(ctx context.Context, ep dbconn.Endpoint, export bool) (*Source, 
 			s.Close(ctx)
 			return nil, fmt.Errorf("export the source snapshot: %w", err)
 		}
+		if err := s.checkSnapshotShared(ctx); err != nil {
+			s.Close(ctx)
+			return nil, err
+		}
 	}
 	s.Catalog, err = catalog.ReadTx(ctx, s.Tx)
 	if err != nil {
@@ -79,6 +89,74 @@ func OpenSource(ctx context.Context, ep dbconn.Endpoint, export bool) (*Source, 
 	}
 	return s, nil
 }
+
+// checkSnapshotShared imports the exported snapshot in a second source
+// session, exactly as pg_dump --snapshot will (BEGIN ISOLATION LEVEL
+// REPEATABLE READ; SET TRANSACTION SNAPSHOT). It fails when the two
+// sessions do not reach the same server while the export is open: a pooler
+// or load balancer that hands a new connection to another server (SQLSTATE
+// 22023, invalid snapshot identifier), one that allows no transaction
+// blocks (statement mode), or one with no server connection to spare.
+func (s *Source) checkSnapshotShared(ctx context.Context) error {
+	conn, err := s.Endpoint.Connect(ctx)
+	if err != nil {
+		if p := poolerError(s.Endpoint, err); p != nil {
+			return p
+		}
+		return fmt.Errorf("open a second source session (for pg_dump's snapshot): %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	// The simple protocol, as pg_dump uses: no prepared statements for a
+	// pooler to lose.
+	sql := "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT " + quoteLiteral(s.Snapshot) + "; ROLLBACK"
+	if err := conn.PgConn().Exec(ctx, sql).Close(); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		if p := poolerError(s.Endpoint, err); p != nil {
+			return p
+		}
+		return fmt.Errorf("import the source snapshot in a second session, as pg_dump will: %w", err)
+	}
+	return nil
+}
+
+// poolerError explains err when it says that the source is reached through
+// a pooler that cannot share a snapshot between sessions; nil otherwise.
+func poolerError(ep dbconn.Endpoint, err error) error {
+	var pgErr *pgconn.PgError
+	detail := ""
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "22023" && strings.Contains(pgErr.Message, "snapshot"):
+		detail = "a second session cannot import the snapshot of the first: " + pgErr.Message
+	case strings.Contains(err.Error(), "pooling mode"), strings.Contains(err.Error(), "query_wait_timeout"),
+		strings.Contains(err.Error(), "prepared statement"):
+		detail = unwrapAll(err)
+	default:
+		return nil
+	}
+	cfg, _ := ep.Config()
+	where := "the source"
+	if cfg != nil {
+		where = "the source " + dbconn.Describe(&cfg.Config)
+	}
+	return &Refused{Reason: fmt.Sprintf("the source connection goes through a transaction-mode pooler or a load balancer (%s from %s: %s): exported snapshots cannot be shared; use a direct (session) endpoint — e.g. Neon's host without -pooler, or PgBouncer in session mode",
+		where, ep.From, dbconn.Redact(detail, ep.DSN))}
+}
+
+// unwrapAll returns the innermost error's message.
+func unwrapAll(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
+}
+
+// quoteLiteral quotes s as an SQL string literal.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // canWriteQuery tells whether the session's role is a superuser or may
 // insert, update, delete or truncate any user table.

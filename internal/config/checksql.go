@@ -193,5 +193,9 @@ func serverMessage(e *pgconn.PgError, start int, frag string) string {
 	if e.Hint != "" {
 		msg += "; hint: " + e.Hint
 	}
+	if e.Code == "25006" {
+		// read_only_sql_transaction: nextval(), a function that writes.
+		msg += "; a fragment may only read (pgtwin never writes to the source)"
+	}
 	return msg
 }

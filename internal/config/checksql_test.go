@@ -60,7 +60,7 @@ func TestCheckSQL(t *testing.T) {
 		{"second statement", ResolvedRoot{Table: usersName, Where: "id > 0; DROP TABLE users", Line: 3},
 			`twin.yaml:3: roots[0].where: found ';' at character 7; give one SQL expression, not statements`},
 		{"nextval", ResolvedRoot{Table: usersName, Where: "nextval('s') > 0", Line: 3},
-			`twin.yaml:3: roots[0].where: cannot execute nextval() in a read-only transaction`},
+			`twin.yaml:3: roots[0].where: cannot execute nextval() in a read-only transaction; a fragment may only read (pgtwin never writes to the source)`},
 		// A limit of the approach: a fragment the server never evaluates
 		// (orders is empty) is not caught; the extraction's READ ONLY
 		// transaction still stops it from writing.
@@ -68,7 +68,7 @@ func TestCheckSQL(t *testing.T) {
 		{"bad order_by", ResolvedRoot{Table: usersName, Where: "id > 0", OrderBy: "created, id", Limit: ptr(int64(5)), Line: 3},
 			`twin.yaml:3: roots[0].order_by: column "created" does not exist (at character 1: "created, id"); hint: Perhaps you meant to reference the column "users.created_at".`},
 		{"order_by with a locking clause", ResolvedRoot{Table: usersName, OrderBy: "id FOR UPDATE", Limit: ptr(int64(5)), Line: 3},
-			`twin.yaml:3: roots[0].order_by: cannot execute SELECT FOR UPDATE in a read-only transaction`},
+			`twin.yaml:3: roots[0].order_by: cannot execute SELECT FOR UPDATE in a read-only transaction; a fragment may only read (pgtwin never writes to the source)`},
 		{"order_by not reached when where fails", ResolvedRoot{Table: usersName, Where: "nope", OrderBy: "nope", Limit: ptr(int64(5)), Line: 3},
 			`twin.yaml:3: roots[0].where: column "nope" does not exist (at character 1: "nope")`},
 	}

@@ -105,7 +105,7 @@ func yamlError(file string, data []byte, err error) error {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		return &Error{File: file, Line: line, Msg: m[2], Err: err}
+		return &Error{File: file, Line: line, Msg: "YAML syntax: " + m[2] + "; check the indentation, quotes and brackets there", Err: err}
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	line := 0

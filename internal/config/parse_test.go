@@ -24,7 +24,7 @@ func TestParseErrors(t *testing.T) {
 		{"null document", "~\n", `twin.yaml:1: the config is empty; it starts with "version: 1"`},
 		{"not a mapping", "- version: 1\n", `twin.yaml:1: the config must be a mapping of keys (version: 1, roots: …), got a list`},
 		{"scalar", "hello\n", `twin.yaml:1: the config must be a mapping of keys (version: 1, roots: …), got "hello"`},
-		{"syntax", src("version: 1", "roots: [", ""), `twin.yaml:3: did not find expected node content`},
+		{"syntax", src("version: 1", "roots: [", ""), `twin.yaml:3: YAML syntax: did not find expected node content; check the indentation, quotes and brackets there`},
 		{"unknown anchor", src("version: 1", "roots: *base"), `twin.yaml:2: unknown anchor 'base' referenced`},
 		{"control character", "version: 1\nroots:\n  - {table: \x01}\n", `twin.yaml:3: control characters are not allowed`},
 		{"invalid UTF-8", "version: 1\n\nroots: [\xff]\n", `twin.yaml:3: invalid leading UTF-8 octet`},
@@ -53,6 +53,18 @@ func TestParseErrors(t *testing.T) {
 			"    limit: -5",
 		), "twin.yaml:4: roots[0].wher: unknown key; did you mean where?\n" +
 			"twin.yaml:5: roots[0].limit: must be 0 or more, got -5"},
+		{"budgets", src(
+			"version: 1",
+			"budgets:",
+			"  max_rows: 0",
+			"  max_bytes: 12 parsecs",
+			"  max_duration: soon",
+		), "twin.yaml:3: budgets.max_rows: must be 1 or more, got 0\n" +
+			`twin.yaml:4: budgets.max_bytes: "12 parsecs" is not a size; write a number of bytes or a size such as 500MB or 2GB` + "\n" +
+			`twin.yaml:5: budgets.max_duration: "soon" is not a duration; write one such as 90s, 15m or 1h30m`},
+		{"budgets, negative duration", src("version: 1", "budgets: {max_duration: -5m, max_bytes: 0}"),
+			"twin.yaml:2: budgets.max_bytes: \"0\" is out of range; a size is at least 1 byte\n" +
+				`twin.yaml:2: budgets.max_duration: "-5m" is not more than 0`},
 		{"limit not a number", src("version: 1", "roots:", "  - {table: users, limit: ten}"), `twin.yaml:3: roots[0].limit: must be a whole number, got "ten"`},
 		{"limit too big", src("version: 1", "roots:", "  - {table: users, limit: 99999999999999999999}"), `twin.yaml:3: roots[0].limit: must be a whole number, got 99999999999999999999`},
 		{"percent zero", src("version: 1", "roots:", "  - table: users", "    percent: 0"), `twin.yaml:4: roots[0].percent: must be more than 0 and at most 100, got 0`},

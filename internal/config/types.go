@@ -26,6 +26,11 @@ type Config struct {
 	ForeignKeys []FKRule `yaml:"foreign_keys,omitempty" json:"foreign_keys,omitempty"`
 	// VirtualForeignKeys declares relationships the schema does not.
 	VirtualForeignKeys []VirtualFK `yaml:"virtual_foreign_keys,omitempty" json:"virtual_foreign_keys,omitempty"`
+	// Budgets stop a twin that would grow too big or take too long: clone
+	// refuses before writing when the plan's estimate exceeds them, and rolls
+	// back when the run crosses them. The --max-rows, --max-bytes and
+	// --max-duration flags win over them.
+	Budgets Budgets `yaml:"budgets,omitempty" json:"budgets,omitempty"`
 
 	// File is the path the config was read from, for messages.
 	File string `yaml:"-" json:"-"`
@@ -124,4 +129,19 @@ type VirtualFK struct {
 	// ReferencedColumns default to the parent's primary key.
 	ReferencedColumns []string `yaml:"referenced_columns,omitempty" json:"referenced_columns,omitempty"`
 	Line              int      `yaml:"-" json:"-"`
+}
+
+// Budgets limit the size and the duration of a clone. Each is off when left
+// out.
+type Budgets struct {
+	// MaxRows is the most rows the twin may hold, over all tables.
+	MaxRows *int64 `yaml:"max_rows,omitempty" json:"max_rows,omitempty" jsonschema:"minimum=1"`
+	// MaxBytes is the most data the twin may hold, counted as the rows' COPY
+	// text: a number of bytes, or a size with a unit (kB, MB, GB, TB: powers
+	// of 1024, as PostgreSQL reads them), such as "500MB".
+	MaxBytes string `yaml:"max_bytes,omitempty" json:"max_bytes,omitempty" jsonschema:"oneof_type=string;integer"`
+	// MaxDuration is the longest a clone may run before it is stopped and
+	// rolled back: a Go duration such as "30s", "15m" or "1h30m".
+	MaxDuration string `yaml:"max_duration,omitempty" json:"max_duration,omitempty"`
+	Line        int    `yaml:"-" json:"-"`
 }

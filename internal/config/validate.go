@@ -152,6 +152,8 @@ func (d *decoder) validate(c *Config, top int) {
 		}
 	}
 
+	d.budgets(c)
+
 	for i, v := range c.VirtualForeignKeys {
 		e := fmt.Sprintf("virtual_foreign_keys[%d]", i)
 		d.tableName(c, e+".table", v.Table, v.Line)
@@ -274,4 +276,23 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// budgets checks the budgets: a positive row count, size and duration.
+func (d *decoder) budgets(c *Config) {
+	b := c.Budgets
+	at := func(key string) int { return c.line("budgets."+key, b.Line) }
+	if b.MaxRows != nil && !d.failed("budgets.max_rows") && *b.MaxRows < 1 {
+		d.add(at("max_rows"), "budgets.max_rows", "must be 1 or more, got %d", *b.MaxRows)
+	}
+	if c.has("budgets.max_bytes") && !d.failed("budgets.max_bytes") {
+		if _, err := ParseBytes(b.MaxBytes); err != nil {
+			d.add(at("max_bytes"), "budgets.max_bytes", "%v", err)
+		}
+	}
+	if c.has("budgets.max_duration") && !d.failed("budgets.max_duration") {
+		if _, err := ParseDuration(b.MaxDuration); err != nil {
+			d.add(at("max_duration"), "budgets.max_duration", "%v", err)
+		}
+	}
 }

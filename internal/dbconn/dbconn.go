@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -49,7 +50,11 @@ func Resolve(role, flagName, flagValue, env string, getenv func(string) string) 
 func (e Endpoint) Config() (*pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(e.DSN)
 	if err != nil {
-		return nil, fmt.Errorf("%s connection string from %s is not valid: %s", e.Role, e.From, Redact(parseReason(err), e.DSN))
+		reason := parseReason(err)
+		if strings.Contains(reason, "sslmode is invalid") {
+			reason = "sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full"
+		}
+		return nil, fmt.Errorf("%s connection string from %s is not valid: %s", e.Role, e.From, Redact(reason, e.DSN))
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 15 * time.Second
@@ -139,18 +144,134 @@ func unwrapConnect(err error) string {
 	}
 }
 
-// Redact removes the passwords of connection strings (and any literal
-// secrets) from s.
-func Redact(s string, secrets ...string) string {
+// Redact removes secrets from s: the password of each connection string
+// among secrets (a postgres:// URL or keyword/value pairs, parsed by pgx or,
+// when pgx cannot parse it, leniently), and each secret itself, taken
+// literally (a bare password, such as $PGPASSWORD's). Each is removed in
+// the forms it can take in a connection string too: percent-encoded as in
+// a URL, backslash-escaped as in a quoted keyword value.
+func Redact(s string, secrets ...string) string { return redact(s, "xxxxx", secrets) }
+
+func redact(s, mask string, secrets []string) string {
+	var words []string
 	for _, sec := range secrets {
 		if sec == "" {
 			continue
 		}
+		words = append(words, sec)
 		if cfg, err := pgconn.ParseConfig(sec); err == nil && cfg.Password != "" {
-			s = strings.ReplaceAll(s, cfg.Password, "xxxxx")
-		} else if !strings.ContainsAny(sec, "=/ ") {
-			s = strings.ReplaceAll(s, sec, "xxxxx")
+			words = append(words, cfg.Password)
+		}
+		words = append(words, lenientPasswords(sec)...)
+	}
+	var forms []string
+	for _, w := range words {
+		if w == "" {
+			continue
+		}
+		forms = append(forms, w, url.PathEscape(w), url.QueryEscape(w),
+			url.UserPassword("", w).String()[1:],
+			strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(w))
+	}
+	// Every byte of every occurrence (overlapping ones too) of every form
+	// in the original is masked; each run of masked bytes becomes one mask.
+	// Masking the original, rather than replacing form after form, keeps a
+	// mask from being masked again and new occurrences from being made.
+	covered := make([]bool, len(s))
+	found := false
+	for _, f := range forms {
+		if f == "" {
+			continue
+		}
+		for i := 0; i <= len(s)-len(f); {
+			j := strings.Index(s[i:], f)
+			if j < 0 {
+				break
+			}
+			for k := i + j; k < i+j+len(f); k++ {
+				covered[k] = true
+			}
+			found = true
+			i += j + 1
 		}
 	}
-	return s
+	if !found {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if !covered[i] {
+			b.WriteByte(s[i])
+		} else if i == 0 || !covered[i-1] {
+			b.WriteString(mask)
+		}
+	}
+	return b.String()
+}
+
+// lenientPasswords finds the passwords of a connection string that pgx may
+// not accept (a bad port, an unknown sslmode): a URL's user info and
+// password parameter, a keyword string's password values.
+func lenientPasswords(conn string) []string {
+	var pws []string
+	add := func(raw string, unescape func(string) (string, error)) {
+		pws = append(pws, raw)
+		if v, err := unescape(raw); err == nil {
+			pws = append(pws, v)
+		}
+	}
+	if _, after, ok := strings.Cut(conn, "://"); ok {
+		authEnd := strings.IndexAny(after, "/?")
+		if authEnd < 0 {
+			authEnd = len(after)
+		}
+		if at := strings.LastIndexByte(after[:authEnd], '@'); at >= 0 {
+			if _, pw, ok := strings.Cut(after[:at], ":"); ok && pw != "" {
+				add(pw, url.PathUnescape)
+			}
+		}
+		if _, query, ok := strings.Cut(after, "?"); ok {
+			for _, kv := range strings.Split(query, "&") {
+				if k, v, _ := strings.Cut(kv, "="); k == "password" && v != "" {
+					add(v, url.QueryUnescape)
+				}
+			}
+		}
+		return pws
+	}
+	// keyword = value: the value after each "password =", quoted or bare.
+	rest := conn
+	for {
+		i := strings.Index(rest, "password")
+		if i < 0 {
+			return pws
+		}
+		rest = strings.TrimLeft(rest[i+len("password"):], " \t\n\r\f\v")
+		if !strings.HasPrefix(rest, "=") {
+			continue
+		}
+		rest = strings.TrimLeft(rest[1:], " \t\n\r\f\v")
+		var v strings.Builder
+		quoted := strings.HasPrefix(rest, "'")
+		j := 0
+		if quoted {
+			j = 1
+		}
+		for ; j < len(rest); j++ {
+			c := rest[j]
+			if c == '\\' && j+1 < len(rest) {
+				j++
+				v.WriteByte(rest[j])
+				continue
+			}
+			if quoted && c == '\'' || !quoted && strings.ContainsRune(" \t\n\r\f\v", rune(c)) {
+				break
+			}
+			v.WriteByte(c)
+		}
+		if v.Len() > 0 {
+			pws = append(pws, v.String(), rest[:j])
+		}
+		rest = rest[j:]
+	}
 }

@@ -22,8 +22,9 @@ import (
 
 // Loader holds the target transaction.
 type Loader struct {
-	conn *pgx.Conn
-	tx   pgx.Tx
+	conn   *pgx.Conn
+	tx     pgx.Tx
+	freeze map[catalog.Name]bool
 }
 
 // Begin opens the load transaction on conn.
@@ -44,6 +45,10 @@ func (l *Loader) ReplaceSchemas(ctx context.Context, schemas []string, create st
 	}
 	b.WriteString(create)
 	if err := l.Exec(ctx, b.String()); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42501" {
+			return fmt.Errorf("replace schemas: %w: the target role must own the target database (and the schemas pgtwin replaces) or be able to create schemas there", err)
+		}
 		return fmt.Errorf("replace schemas: %w", err)
 	}
 	return nil
@@ -54,6 +59,17 @@ func (l *Loader) Exec(ctx context.Context, sql string) error {
 	return l.conn.PgConn().Exec(ctx, sql).Close()
 }
 
+// Freeze makes Copy load these tables WITH (FREEZE): they were created in
+// this transaction, so their rows can be written frozen and all-visible,
+// which spares the index builds, ANALYZE and the first VACUUM from setting
+// hint bits on every page. Partitioned tables cannot take FREEZE.
+func (l *Loader) Freeze(tables []catalog.Name) {
+	l.freeze = map[catalog.Name]bool{}
+	for _, t := range tables {
+		l.freeze[t] = true
+	}
+}
+
 // Copy loads COPY text rows from r into table; it is a subset.Sink.
 func (l *Loader) Copy(ctx context.Context, table catalog.Name, columns []string, r io.Reader) error {
 	cols := make([]string, len(columns))
@@ -61,6 +77,9 @@ func (l *Loader) Copy(ctx context.Context, table catalog.Name, columns []string,
 		cols[i] = pgx.Identifier{c}.Sanitize()
 	}
 	sql := fmt.Sprintf("COPY %s (%s) FROM STDIN", table.String(), strings.Join(cols, ", "))
+	if l.freeze[table] {
+		sql += " WITH (FREEZE)"
+	}
 	if _, err := l.conn.PgConn().CopyFrom(ctx, r, sql); err != nil {
 		return fmt.Errorf("copy into %s: %w", table.Plain(), err)
 	}

@@ -133,3 +133,13 @@ func (p *Plan) estimate(cat *catalog.Catalog, res *config.Resolved, rootRows map
 		t.EstimatedRows = total[t.Name]
 	}
 }
+
+// EstimatedBytes estimates the bytes of the table's rows in the twin: the
+// share of the table's size (pg_table_size) that its estimated rows make
+// up. It is 0 when the table's rows are not known.
+func (t *Table) EstimatedBytes() int64 {
+	if t.TableRows <= 0 || t.EstimatedRows <= 0 {
+		return 0
+	}
+	return int64(float64(t.TableBytes) * float64(t.EstimatedRows) / float64(t.TableRows))
+}

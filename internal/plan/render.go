@@ -195,3 +195,6 @@ func count(n int64) string {
 	}
 	return s
 }
+
+// Because says why the table is in the twin, as pgtwin plan does.
+func (t *Table) Because() string { return summarize(t.Reasons) }

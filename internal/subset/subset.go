@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -53,6 +54,38 @@ type TableStats struct {
 type Options struct {
 	// BatchSize is the most keys one lookup query asks for (default 10000).
 	BatchSize int
+	// MaxRows and MaxBytes, when more than 0, stop the run with an
+	// *OverBudget error at the first row that would take the rows (bytes of
+	// COPY text) copied over them.
+	MaxRows, MaxBytes int64
+	// OnRows, when set, is told a table's running counts: when a query on
+	// it starts and ends, and every ReportRows rows or ReportBytes bytes in
+	// between. It runs on the copying goroutine: keep it cheap.
+	OnRows func(table catalog.Name, rows, bytes int64)
+}
+
+// Reporting intervals of Options.OnRows, in rows and in bytes.
+const (
+	ReportRows  = 10000
+	ReportBytes = 256 << 10
+)
+
+// OverBudget says which budget the rows crossed, and where.
+type OverBudget struct {
+	Kind  string // "rows" or "bytes"
+	Limit int64
+	// Rows and Bytes are the counts with the row that crossed the budget
+	// (which was not copied); Table is the table it belonged to.
+	Rows, Bytes int64
+	Table       catalog.Name
+}
+
+func (o *OverBudget) Error() string {
+	n := o.Rows
+	if o.Kind == "bytes" {
+		n = o.Bytes
+	}
+	return fmt.Sprintf("the twin crossed its budget of %d %s at %d, in %s", o.Limit, o.Kind, n, o.Table.Plain())
 }
 
 type mode int
@@ -67,14 +100,18 @@ const (
 // statistics in the catalog's table order.
 func Run(ctx context.Context, src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved, p *plan.Plan, opts Options) ([]TableStats, error) {
 	e := newEngine(src, sink, cat, res, p, opts)
-	if err := e.run(ctx); err != nil {
-		return nil, err
+	err := e.run(ctx)
+	if e.over != nil {
+		// The pipes carry the budget error to both COPYs, which may
+		// report it in their own words first.
+		err = e.over
 	}
 	var out []TableStats
 	for _, n := range e.order {
 		out = append(out, e.tables[n].stats)
 	}
-	return out, nil
+	// On an error, the statistics say how far the run got.
+	return out, err
 }
 
 type engine struct {
@@ -86,6 +123,14 @@ type engine struct {
 	tables map[catalog.Name]*tableState
 	order  []catalog.Name // sorted, for deterministic work order
 	edges  []*edgeState   // sorted like the plan's edges
+
+	// Running totals, checked per row against the budgets and the next
+	// report (math.MaxInt64: never).
+	rows, bytes         int64
+	maxRows, maxBytes   int64
+	nextRows, nextBytes int64
+	onRows              func(catalog.Name, int64, int64)
+	over                *OverBudget
 }
 
 type tableState struct {
@@ -117,9 +162,16 @@ type edgeState struct {
 }
 
 func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved, p *plan.Plan, opts Options) *engine {
-	e := &engine{src: src, sink: sink, res: res, batch: opts.BatchSize, tables: map[catalog.Name]*tableState{}}
+	e := &engine{src: src, sink: sink, res: res, batch: opts.BatchSize, tables: map[catalog.Name]*tableState{},
+		maxRows: math.MaxInt64, maxBytes: math.MaxInt64, nextRows: math.MaxInt64, nextBytes: math.MaxInt64, onRows: opts.OnRows}
 	if e.batch <= 0 {
 		e.batch = 10000
+	}
+	if opts.MaxRows > 0 {
+		e.maxRows = opts.MaxRows
+	}
+	if opts.MaxBytes > 0 {
+		e.maxBytes = opts.MaxBytes
 	}
 	for _, pt := range p.Tables {
 		t := cat.Table(pt.Name)
@@ -231,11 +283,20 @@ func (e *engine) fetch(ctx context.Context, ts *tableState, query string, m mode
 	start := time.Now()
 	defer func() { ts.stats.Duration += time.Since(start) }()
 	ts.stats.Queries++
+	e.report(ts)
+	defer e.report(ts)
 
 	g, gctx := errgroup.WithContext(ctx)
 	srcR, srcW := io.Pipe()
 	g.Go(func() error {
-		_, err := e.src.CopyTo(gctx, srcW, query)
+		// CopyTo writes each row (one CopyData message) on its own; a
+		// buffer hands them to the pipe, a goroutine switch per write,
+		// in large chunks instead.
+		bw := bufio.NewWriterSize(srcW, 256<<10)
+		_, err := e.src.CopyTo(gctx, bw, query)
+		if err == nil {
+			err = bw.Flush()
+		}
 		srcW.CloseWithError(err)
 		return err
 	})
@@ -259,6 +320,13 @@ func (e *engine) fetch(ctx context.Context, ts *tableState, query string, m mode
 		if !started {
 			startSink()
 		}
+		e.rows++
+		e.bytes += int64(len(line))
+		if e.rows > e.maxRows || e.bytes > e.maxBytes || e.rows >= e.nextRows || e.bytes >= e.nextBytes {
+			if err := e.checkpoint(ts, len(line)); err != nil {
+				return err
+			}
+		}
 		ts.stats.Rows++
 		ts.stats.Bytes += int64(len(line))
 		_, err := buf.Write(line)
@@ -275,6 +343,33 @@ func (e *engine) fetch(ctx context.Context, ts *tableState, query string, m mode
 		return werr
 	}
 	return err
+}
+
+// checkpoint runs when the running totals, with a row of n bytes of table
+// ts that is about to be copied, reach a budget or the next report.
+func (e *engine) checkpoint(ts *tableState, n int) error {
+	switch {
+	case e.rows > e.maxRows:
+		e.over = &OverBudget{Kind: "rows", Limit: e.maxRows, Rows: e.rows, Bytes: e.bytes, Table: ts.t.Name}
+	case e.bytes > e.maxBytes:
+		e.over = &OverBudget{Kind: "bytes", Limit: e.maxBytes, Rows: e.rows, Bytes: e.bytes, Table: ts.t.Name}
+	}
+	if e.over != nil {
+		e.rows--
+		e.bytes -= int64(n)
+		return e.over
+	}
+	e.report(ts)
+	return nil
+}
+
+// report tells Options.OnRows the counts of table ts.
+func (e *engine) report(ts *tableState) {
+	if e.onRows == nil {
+		return
+	}
+	e.nextRows, e.nextBytes = e.rows+ReportRows, e.bytes+ReportBytes
+	e.onRows(ts.t.Name, ts.stats.Rows, ts.stats.Bytes)
 }
 
 // scan reads the rows of one query and calls write with each new row.
