@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/pgtwin
 
-.PHONY: help build demo test bench vet fmt schema clean
+.PHONY: help build demo test bench vet fmt schema docs-img clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -25,6 +25,10 @@ bench: ## measure pgtwin on generated data (100k and 10M rows) against pg_dump |
 
 schema: ## regenerate schema/pgtwin.schema.json from the config types
 	$(GO) test ./internal/config -run TestJSONSchemaIsCurrent -update
+
+docs-img: ## redraw the README's plan picture from pgtwin plan --dot's golden output (needs graphviz)
+	sed -n '/^-- plan.dot --$$/,$$p' internal/cli/testdata/script/plan_shop.txtar | tail -n +2 > docs/img/shop-plan.dot
+	dot -Tsvg docs/img/shop-plan.dot > docs/img/shop-plan.svg
 
 clean: ## remove build output
 	rm -rf bin

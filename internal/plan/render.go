@@ -138,9 +138,18 @@ func (p *Plan) WriteDOT(w io.Writer) error {
 	b := &strings.Builder{}
 	fmt.Fprintf(b, "digraph %s {\n", strconv.Quote("twin of "+p.Database))
 	b.WriteString("  rankdir=LR;\n  node [shape=box, style=filled, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n")
-	b.WriteString("  subgraph cluster_legend {\n    label=\"legend\"; fontname=\"Helvetica\";\n")
-	for _, role := range []string{ReasonRoot, ReasonChild, ReasonParent, ReasonAll, ReasonSchemaOnly, ReasonUnreached} {
-		fmt.Fprintf(b, "    %s [label=%s, fillcolor=%s];\n", strconv.Quote("legend: "+role), strconv.Quote(role), roleColour[role])
+	b.WriteString("  subgraph cluster_legend {\n    label=\"arrows point from child to parent: selected rows pull in their parents;\\nbold double arrows are followed down from roots too; red dashed: cut; grey dotted: not followed\";\n    fontname=\"Helvetica\"; fontsize=10;\n")
+	roles := []string{ReasonRoot, ReasonChild, ReasonParent, ReasonAll, ReasonSchemaOnly, ReasonUnreached}
+	for _, role := range roles {
+		label := role
+		if role == ReasonAll {
+			label = "copy: all"
+		}
+		fmt.Fprintf(b, "    %s [label=%s, fillcolor=%s];\n", strconv.Quote("legend: "+role), strconv.Quote(label), roleColour[role])
+	}
+	// Invisible edges lay the legend out in one row.
+	for i := 1; i < len(roles); i++ {
+		fmt.Fprintf(b, "    %s -> %s [style=invis];\n", strconv.Quote("legend: "+roles[i-1]), strconv.Quote("legend: "+roles[i]))
 	}
 	b.WriteString("  }\n")
 	for _, t := range p.Tables {
