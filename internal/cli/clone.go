@@ -16,7 +16,7 @@ import (
 	"github.com/pgtwin/pgtwin/internal/clone"
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/dbconn"
-	"github.com/pgtwin/pgtwin/internal/load"
+	"github.com/pgtwin/pgtwin/internal/human"
 	"github.com/pgtwin/pgtwin/internal/progress"
 )
 
@@ -254,9 +254,9 @@ func writeReport(w io.Writer, rep *clone.Report) error {
 	tw := tabwriter.NewWriter(&b, 0, 0, 3, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "table\trows\tbytes\tseconds\tshare\t")
 	for _, t := range rep.Tables {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%.2f\t%.1f%%\t\n", t.Table, t.Rows, load.Bytes(t.Bytes), t.Seconds, 100*t.Share)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%.2f\t%.1f%%\t\n", t.Table, t.Rows, human.Bytes(t.Bytes), t.Seconds, 100*t.Share)
 	}
-	fmt.Fprintf(tw, "total\t%d\t%s\t%.2f\t\t\n", rep.Rows, load.Bytes(rep.Bytes), rep.Seconds)
+	fmt.Fprintf(tw, "total\t%d\t%s\t%.2f\t\t\n", rep.Rows, human.Bytes(rep.Bytes), rep.Seconds)
 	tw.Flush()
 	for _, c := range rep.CutKeys {
 		fmt.Fprintf(&b, "\ncut %s: %d rows set to NULL", c.Key, c.Rows)

@@ -4,11 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/pgtwin/pgtwin/internal/load"
+	"github.com/pgtwin/pgtwin/internal/human"
 	"github.com/pgtwin/pgtwin/internal/plan"
 	"github.com/pgtwin/pgtwin/internal/subset"
 )
@@ -96,7 +95,7 @@ func checkEstimate(p *plan.Plan, b Budget) error {
 			if k.of(t) <= 0 {
 				break
 			}
-			fmt.Fprintf(&m, "\n    %-*s  ~%s rows  ~%s  %s", w, t.Table, commas(t.EstimatedRows), load.Bytes(t.EstimatedBytes()), t.Because())
+			fmt.Fprintf(&m, "\n    %-*s  ~%s rows  ~%s  %s", w, t.Table, human.Count(t.EstimatedRows), human.Bytes(t.EstimatedBytes()), t.Because())
 		}
 		fmt.Fprintf(&m, "\n  %s; or raise the budget (%s)", narrowHint, b.name(k.kind))
 		return &BudgetError{Kind: k.kind, Limit: k.limit, Before: true, Phase: "plan", Planned: p.Totals.WithRows, msg: m.String()}
@@ -130,7 +129,7 @@ func overBudget(ob *subset.OverBudget, stats []subset.TableStats, p *plan.Plan, 
 	var m strings.Builder
 	fmt.Fprintf(&m, "the twin crossed its budget of %s (%s) while copying %s: %s rows (%s) copied into %d of %d tables; "+
 		"the run was rolled back and the target is as it was",
-		amount(ob.Kind, ob.Limit), b.name(ob.Kind), ob.Table.Plain(), commas(rows), load.Bytes(bytes), tables, planned)
+		amount(ob.Kind, ob.Limit), b.name(ob.Kind), ob.Table.Plain(), human.Count(rows), human.Bytes(bytes), tables, planned)
 	top := append([]subset.TableStats(nil), stats...)
 	sort.SliceStable(top, func(i, j int) bool {
 		if ob.Kind == "bytes" {
@@ -141,7 +140,7 @@ func overBudget(ob *subset.OverBudget, stats []subset.TableStats, p *plan.Plan, 
 	var big []string
 	for _, s := range top[:min(3, len(top))] {
 		if s.Rows > 0 {
-			big = append(big, fmt.Sprintf("%s %s rows (%s)", s.Table.Plain(), commas(s.Rows), load.Bytes(s.Bytes)))
+			big = append(big, fmt.Sprintf("%s %s rows (%s)", s.Table.Plain(), human.Count(s.Rows), human.Bytes(s.Bytes)))
 		}
 	}
 	if len(big) > 0 {
@@ -159,7 +158,7 @@ func outOfTime(b Budget, phase string, stats []subset.TableStats, p *plan.Plan) 
 	msg := fmt.Sprintf("stopped after %s (the duration budget, %s) in phase %s", b.MaxDuration, b.name("duration"), phase)
 	if p != nil && stats != nil {
 		e.Rows, e.Bytes, e.Tables, e.Planned = copied(stats, p)
-		msg += fmt.Sprintf(", %s rows (%s) copied into %d of %d tables", commas(e.Rows), load.Bytes(e.Bytes), e.Tables, e.Planned)
+		msg += fmt.Sprintf(", %s rows (%s) copied into %d of %d tables", human.Count(e.Rows), human.Bytes(e.Bytes), e.Tables, e.Planned)
 	}
 	e.msg = msg + "; the run was rolled back and the target is as it was"
 	return e
@@ -167,23 +166,7 @@ func outOfTime(b Budget, phase string, stats []subset.TableStats, p *plan.Plan) 
 
 func amount(kind string, n int64) string {
 	if kind == "bytes" {
-		return load.Bytes(n)
+		return human.Bytes(n)
 	}
-	return commas(n) + " rows"
-}
-
-// commas writes n with thousands separators.
-func commas(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	if n < 0 {
-		return "-" + commas(-n)
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return human.Count(n) + " rows"
 }

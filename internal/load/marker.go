@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgtwin/pgtwin/internal/human"
 )
 
 // MarkerSchema is the target schema where pgtwin records its runs. A
@@ -29,7 +31,8 @@ type Marker struct {
 	Rows       map[string]int64 `json:"rows"`
 }
 
-const markerDDL = `
+// MarkerDDL creates the marker table (idempotent).
+const MarkerDDL = `
 CREATE SCHEMA IF NOT EXISTS pgtwin;
 COMMENT ON SCHEMA pgtwin IS 'pgtwin: this database is a partial twin; pgtwin.runs says of what';
 CREATE TABLE IF NOT EXISTS pgtwin.runs (
@@ -46,7 +49,7 @@ CREATE TABLE IF NOT EXISTS pgtwin.runs (
 
 // WriteMarker records m in pgtwin.runs.
 func (l *Loader) WriteMarker(ctx context.Context, m Marker) error {
-	if err := l.Exec(ctx, markerDDL); err != nil {
+	if err := l.Exec(ctx, MarkerDDL); err != nil {
 		return fmt.Errorf("create the marker table: %w", err)
 	}
 	rows, err := json.Marshal(m.Rows)
@@ -121,18 +124,5 @@ func (c Contents) String() string {
 	if c.Tables == 1 {
 		tables = "table"
 	}
-	return fmt.Sprintf("%d %s (%s) in schema %s", c.Tables, tables, Bytes(c.Bytes), strings.Join(c.Schemas, ", "))
-}
-
-// Bytes formats a byte count for people.
-func Bytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
+	return fmt.Sprintf("%d %s (%s) in schema %s", c.Tables, tables, human.Bytes(c.Bytes), strings.Join(c.Schemas, ", "))
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/pgtwin/pgtwin/internal/human"
 )
 
 // WriteText writes the plan for people.
@@ -198,11 +200,7 @@ func count(n int64) string {
 	if n < 0 {
 		return "?"
 	}
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+	return human.Count(n)
 }
 
 // Because says why the table is in the twin, as pgtwin plan does.

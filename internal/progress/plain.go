@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pgtwin/pgtwin/internal/human"
 )
 
 // maxPlainTables is the most table lines a plain progress report lists.
@@ -61,7 +63,7 @@ func (p *plain) Phase(name string) {
 	line := name
 	if name == "data" {
 		if s := p.t.status(); s.EstRows > 0 {
-			line = fmt.Sprintf("data (~%s rows, ~%s estimated)", count(s.EstRows), size(s.EstBytes))
+			line = fmt.Sprintf("data (~%s rows, ~%s estimated)", human.Count(s.EstRows), human.Bytes(s.EstBytes))
 		}
 	}
 	p.line(line)
@@ -94,12 +96,12 @@ func (p *plain) tick() {
 func (p *plain) dataLines(s status) {
 	var b strings.Builder
 	if s.DataDone {
-		fmt.Fprintf(&b, "data: done, %s, %s in %s", of(s.Rows, s.EstRows, true), size(s.Bytes), duration(s.DataElapsed))
+		fmt.Fprintf(&b, "data: done, %s, %s in %s", of(s.Rows, s.EstRows, true), human.Bytes(s.Bytes), duration(s.DataElapsed))
 		if s.DataElapsed >= time.Second {
 			fmt.Fprintf(&b, " (%s)", rate(s.RowRate))
 		}
 	} else {
-		fmt.Fprintf(&b, "data: %s (%s), %s", of(s.Rows, s.EstRows, false), percent(s.Rows, s.EstRows, false), size(s.Bytes))
+		fmt.Fprintf(&b, "data: %s (%s), %s", of(s.Rows, s.EstRows, false), percent(s.Rows, s.EstRows, false), human.Bytes(s.Bytes))
 		if s.DataElapsed >= time.Second {
 			fmt.Fprintf(&b, ", %s", rate(s.RowRate))
 		}
@@ -122,7 +124,7 @@ func (p *plain) dataLines(s status) {
 			p.line(fmt.Sprintf("  … and %d more tables", len(changed)-i))
 			break
 		}
-		p.line(fmt.Sprintf("  %s: %s, %s", t.Name, of(t.Rows, t.Est, s.DataDone || t.Rows > t.Est), size(t.Bytes)))
+		p.line(fmt.Sprintf("  %s: %s, %s", t.Name, of(t.Rows, t.Est, s.DataDone || t.Rows > t.Est), human.Bytes(t.Bytes)))
 	}
 }
 

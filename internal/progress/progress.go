@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/mattn/go-isatty"
+
+	"github.com/pgtwin/pgtwin/internal/human"
 )
 
 // Reporter is told a run's progress. Its methods may be called from any
@@ -246,37 +246,6 @@ func (t *tracker) status() status {
 
 // Formatting shared by the renderers.
 
-// count writes n with thousands separators: 1,234,567.
-func count(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-// size writes a byte count as the report does (powers of 1024).
-func size(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
 // duration writes d to the second: 42s, 3m05s, 1h02m.
 func duration(d time.Duration) string {
 	d = d.Round(time.Second)
@@ -291,16 +260,16 @@ func duration(d time.Duration) string {
 
 // rate writes a rate per second.
 func rate(r float64) string {
-	return count(int64(r+0.5)) + " rows/s"
+	return human.Count(int64(r+0.5)) + " rows/s"
 }
 
 // of writes "n of ~est rows" (just "n rows" when nothing was estimated).
 func of(n, est int64, done bool) string {
 	switch {
 	case done || est <= 0:
-		return count(n) + " rows"
+		return human.Count(n) + " rows"
 	}
-	return fmt.Sprintf("%s of ~%s rows", count(n), count(est))
+	return fmt.Sprintf("%s of ~%s rows", human.Count(n), human.Count(est))
 }
 
 // percent writes n/est as a whole percentage, at most 99% until done.

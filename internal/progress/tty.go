@@ -7,6 +7,8 @@ import (
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/pgtwin/pgtwin/internal/human"
 )
 
 // maxTTYTables is the most table bars shown at once: the tables copied
@@ -62,7 +64,7 @@ func (r *tty) statusLine(decor.Statistics) string {
 func (r *tty) totalLine(decor.Statistics) string {
 	s := r.t.status()
 	done := s.DataDone
-	line := fmt.Sprintf("%s %s  %s", of(s.Rows, s.EstRows, done), percent(s.Rows, s.EstRows, done), size(s.Bytes))
+	line := fmt.Sprintf("%s %s  %s", of(s.Rows, s.EstRows, done), percent(s.Rows, s.EstRows, done), human.Bytes(s.Bytes))
 	if s.DataElapsed >= time.Second {
 		line += "  " + rate(s.RowRate)
 	}
@@ -80,7 +82,7 @@ func (r *tty) totalLine(decor.Statistics) string {
 func (r *tty) tableLine(name string) decor.DecorFunc {
 	return func(decor.Statistics) string {
 		t, est, done := r.t.table(name)
-		return fmt.Sprintf("%s  %s", of(t.Rows, est, done || t.Rows > est), size(t.Bytes))
+		return fmt.Sprintf("%s  %s", of(t.Rows, est, done || t.Rows > est), human.Bytes(t.Bytes))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
+	"github.com/pgtwin/pgtwin/internal/load"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 	"github.com/pgtwin/pgtwin/internal/verify"
 )
@@ -15,20 +16,7 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // markerDDL is the DDL of internal/load's marker table.
-const markerDDL = `
-CREATE SCHEMA IF NOT EXISTS pgtwin;
-COMMENT ON SCHEMA pgtwin IS 'pgtwin: this database is a partial twin; pgtwin.runs says of what';
-CREATE TABLE IF NOT EXISTS pgtwin.runs (
-    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    created_at  timestamptz NOT NULL,
-    snapshot_at timestamptz NOT NULL,
-    source      text NOT NULL,
-    source_system_identifier text,
-    config_sha256 text NOT NULL,
-    pgtwin_version text NOT NULL,
-    schemas     text[] NOT NULL,
-    rows        jsonb NOT NULL
-);`
+const markerDDL = load.MarkerDDL
 
 // marker is the marker table with two runs.
 const marker = markerDDL + `
