@@ -94,7 +94,7 @@ $`,
 				t.Errorf("exit %d, want %d\n%s", code, tc.code, stderr)
 			}
 			// The message follows the progress lines.
-			msg := stderr[strings.Index(stderr, "pgtwin: the "):]
+			msg := withoutDocHint(stderr[strings.Index(stderr, "pgtwin: the "):])
 			if !regexp.MustCompile(tc.want).MatchString(msg) {
 				t.Errorf("message:\n%s\nwant it to match:\n%s", msg, tc.want)
 			}
@@ -157,7 +157,7 @@ func TestMaxDuration(t *testing.T) {
 func lastLineOf(t *testing.T, stderr, re string) {
 	t.Helper()
 	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
-	if last := lines[len(lines)-1]; !regexp.MustCompile(re).MatchString(last) {
+	if last := withoutDocHint(lines[len(lines)-1]); !regexp.MustCompile(re).MatchString(last) {
 		t.Errorf("last line of stderr:\n  %s\nwant it to match\n  %s\nall of stderr:\n%s", last, re, stderr)
 	}
 }

@@ -110,7 +110,11 @@ func Run(ctx context.Context, args []string, env Env) (code int) {
 		fmt.Fprintf(env.Stderr, "pgtwin: %v\n", err)
 		return ExitInterrupted
 	}
-	fmt.Fprintf(env.Stderr, "pgtwin: %v\n", err)
+	hint := ""
+	if doc := docSection(err); doc != "" {
+		hint = " (see " + DocsURL + doc + ")"
+	}
+	fmt.Fprintf(env.Stderr, "pgtwin: %v%s\n", err, hint)
 	var u usageError
 	if errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command") {
 		return ExitUsage
@@ -214,9 +218,10 @@ func version() string {
 
 func newVersion(env Env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print pgtwin's version",
-		Args:  noArgs,
+		Use:     "version",
+		Short:   "Print pgtwin's version",
+		Example: `  pgtwin version`,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintf(env.Stdout, "pgtwin %s\n", version())
 			return err

@@ -704,7 +704,7 @@ func (r *pgtwinRun) wait(t *testing.T) int {
 func (r *pgtwinRun) lastLine(t *testing.T, re string) {
 	t.Helper()
 	lines := strings.Split(strings.TrimRight(r.stderr(), "\n"), "\n")
-	last := lines[len(lines)-1]
+	last := withoutDocHint(lines[len(lines)-1])
 	if !regexp.MustCompile(re).MatchString(last) {
 		t.Errorf("last line of stderr:\n  %s\nwant it to match\n  %s\nall of stderr:\n%s", last, re, r.stderr())
 	}

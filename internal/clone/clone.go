@@ -53,7 +53,11 @@ type Options struct {
 
 // Refused is returned when a guard stops the run before anything is
 // written; the user must change the command or the config.
-type Refused struct{ Reason string }
+type Refused struct {
+	Reason string
+	// Doc is the section of docs/troubleshooting.md that explains it.
+	Doc string
+}
 
 func (r *Refused) Error() string { return r.Reason }
 

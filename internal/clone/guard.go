@@ -67,7 +67,7 @@ func guard(ctx context.Context, src *Source, tgt *pgx.Conn, target string, schem
 	}
 	if contents.Tables > 0 {
 		return &Refused{Reason: fmt.Sprintf("the target %s holds %s and was not made by pgtwin; pass --overwrite-non-twin to replace schema %s there",
-			target, contents, strings.Join(schemas, ", "))}
+			target, contents, strings.Join(schemas, ", ")), Doc: "the-target-was-not-made-by-pgtwin"}
 	}
 	return nil
 }
@@ -85,7 +85,7 @@ func writable(ctx context.Context, tgt *pgx.Conn, target string) error {
 	}
 	switch {
 	case recovering:
-		return &Refused{Reason: fmt.Sprintf("the target %s is read-only (a standby? the server is in recovery): point the target URL at the primary", target)}
+		return &Refused{Reason: fmt.Sprintf("the target %s is read-only (a standby? the server is in recovery): point the target URL at the primary", target), Doc: "connections"}
 	case readOnly == "on":
 		return &Refused{Reason: fmt.Sprintf("the target %s is read-only (default_transaction_read_only is on): refusing to override it; check the target URL, or turn the setting off for that database or role if it is meant to be a twin", target)}
 	}

@@ -141,7 +141,7 @@ func poolerError(ep dbconn.Endpoint, err error) error {
 		where = "the source " + dbconn.Describe(&cfg.Config)
 	}
 	return &Refused{Reason: fmt.Sprintf("the source connection goes through a transaction-mode pooler or a load balancer (%s from %s: %s): exported snapshots cannot be shared; use a direct (session) endpoint — e.g. Neon's host without -pooler, or PgBouncer in session mode",
-		where, ep.From, dbconn.Redact(detail, ep.DSN))}
+		where, ep.From, dbconn.Redact(detail, ep.DSN)), Doc: "poolers-pgbouncer-neon-pooler-rds-proxy"}
 }
 
 // unwrapAll returns the innermost error's message.

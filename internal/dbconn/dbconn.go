@@ -130,8 +130,14 @@ func (e Endpoint) explain(cfg *pgx.ConnConfig, err error) error {
 	default:
 		msg = unwrapConnect(err)
 	}
-	return errors.New(Redact(where+": "+msg, e.DSN, cfg.Password))
+	return &ConnectError{msg: Redact(where+": "+msg, e.DSN, cfg.Password)}
 }
+
+// ConnectError is a connection that could not be made, said in one line
+// without secrets.
+type ConnectError struct{ msg string }
+
+func (e *ConnectError) Error() string { return e.msg }
 
 // unwrapConnect returns the innermost useful message of a pgconn.ConnectError.
 func unwrapConnect(err error) string {
