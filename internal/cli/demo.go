@@ -73,6 +73,9 @@ func (c *demoCmd) run(ctx context.Context) error {
 		return fmt.Errorf("connect to database shop: %w", err)
 	}
 	err = demo.CreateShop(ctx, shop, c.scale)
+	if err == nil {
+		err = demo.CreateReader(ctx, shop)
+	}
 	shop.Close(ctx)
 	if err != nil {
 		return err
@@ -85,9 +88,12 @@ func (c *demoCmd) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Created the sample shop database on \"production\". The sample config (%s):\n\n%s\n", cfgPath, demo.Config)
+	fmt.Fprintf(out, "Created the sample shop database on \"production\", and a role %q that may only read it:\n"+
+		"pgtwin needs nothing more on a source. The sample config (%s):\n\n%s\n", demo.Reader, cfgPath, demo.Config)
 	fmt.Fprintf(out, "$ pgtwin plan --config %s\n\n", cfgPath)
-	p, err := buildPlan(ctx, c.env, cfg, prod.DSN("shop"))
+	// pgtwin reads production as a role that may only read.
+	source := prod.UserDSN(demo.Reader, "shop")
+	p, err := buildPlan(ctx, c.env, cfg, source)
 	if err != nil {
 		return err
 	}
@@ -96,7 +102,7 @@ func (c *demoCmd) run(ctx context.Context) error {
 	}
 	fmt.Fprintf(out, "\n$ pgtwin clone --config %s\n\n", cfgPath)
 	rep, err := clone.Run(ctx, clone.Options{
-		Source: dbconn.Endpoint{Role: "source", DSN: prod.DSN("shop"), From: "the demo"},
+		Source: dbconn.Endpoint{Role: "source", DSN: source, From: "the demo"},
 		Target: dbconn.Endpoint{Role: "target", DSN: dev.DSN("shop"), From: "the demo"},
 		Config: cfg, Getenv: c.env.Getenv, Version: version(),
 	})

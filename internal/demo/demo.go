@@ -33,3 +33,24 @@ func CreateShop(ctx context.Context, conn *pgx.Conn, scale int) error {
 	}
 	return nil
 }
+
+// Reader is the role CreateReader makes: all pgtwin needs on a source.
+const Reader = "reader"
+
+// CreateReader creates a login role that may only read the database conn
+// is connected to, as a source role for pgtwin should be.
+func CreateReader(ctx context.Context, conn *pgx.Conn) error {
+	var db string
+	if err := conn.QueryRow(ctx, "SELECT current_database()").Scan(&db); err != nil {
+		return err
+	}
+	sql := fmt.Sprintf(`CREATE ROLE %[1]s LOGIN;
+GRANT CONNECT ON DATABASE %[2]s TO %[1]s;
+GRANT USAGE ON SCHEMA public TO %[1]s;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO %[1]s;
+GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO %[1]s;`, Reader, pgx.Identifier{db}.Sanitize())
+	if err := conn.PgConn().Exec(ctx, sql).Close(); err != nil {
+		return fmt.Errorf("create the read-only role %s: %w", Reader, err)
+	}
+	return nil
+}

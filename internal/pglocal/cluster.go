@@ -55,7 +55,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "pgtwin-pg-")
+	dir, err := os.MkdirTemp(baseDir(cred), "pgtwin-pg-")
 	if err != nil {
 		return nil, fmt.Errorf("create cluster directory: %w", err)
 	}
@@ -148,8 +148,11 @@ func (c *Cluster) Stop() error {
 
 // DSN returns a keyword/value connection string for database db as the
 // superuser, over the Unix socket.
-func (c *Cluster) DSN(db string) string {
-	return fmt.Sprintf("host=%s port=%d user=postgres dbname=%s sslmode=disable", c.Socket, c.Port, db)
+func (c *Cluster) DSN(db string) string { return c.UserDSN("postgres", db) }
+
+// UserDSN is DSN for another role (the socket trusts every role).
+func (c *Cluster) UserDSN(user, db string) string {
+	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", c.Socket, c.Port, user, db)
 }
 
 // URL returns a postgres:// URL for database db as user over TCP; the
@@ -207,6 +210,25 @@ func serverCredential() (*syscall.Credential, error) {
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+// baseDir is where cluster directories go: the temporary directory, unless
+// the server runs as another OS user who could not reach it (a private
+// $TMPDIR of root's), then /tmp.
+func baseDir(cred *syscall.Credential) string {
+	dir := os.TempDir()
+	if cred == nil {
+		return dir
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err != nil || st.Mode().Perm()&0o001 == 0 {
+			return "/tmp"
+		}
+		if d == filepath.Dir(d) {
+			return dir
+		}
+	}
 }
 
 func freePort() (int, error) {
