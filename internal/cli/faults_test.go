@@ -162,7 +162,7 @@ func (f *faults) interrupt(t *testing.T) {
 }
 
 // slowIndexSource makes a source whose one index takes the target 30 s to
-// build (its expression sleeps 50 ms a row), and a config that copies it.
+// build (its expression sleeps 300 ms a row), and a config that copies it.
 func (f *faults) slowIndexSource(t *testing.T) (src, cfg string) {
 	t.Helper()
 	srcDB := pgtest.NewDB(t, `
