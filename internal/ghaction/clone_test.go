@@ -135,6 +135,10 @@ func TestActionClonesTheShop(t *testing.T) {
 	if pgVersion != "" && r.steps["postgres"]["pg-bin"] != "/usr/lib/postgresql/"+pgVersion+"/bin" {
 		t.Errorf("pg-version %s: pg-bin output = %q", pgVersion, r.steps["postgres"]["pg-bin"])
 	}
+	// The job log shows pgtwin's progress while it runs (plain mode).
+	if !regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d pgtwin: indexes and constraints$`).MatchString(r.log.String()) {
+		t.Errorf("the log has no progress lines:\n%s", r.log.String())
+	}
 	if pgVersion != "" && !strings.Contains(r.log.String(), "pg_dump "+pgVersion+" is already installed") {
 		t.Errorf("pg-version %s: the step did not notice the installed pg_dump", pgVersion)
 	}
