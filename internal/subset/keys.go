@@ -4,28 +4,31 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/RoaringBitmap/roaring/v2/roaring64"
+
 	"github.com/pgtwin/pgtwin/internal/copytext"
 )
 
 // keySet holds the keys of rows (or key values) already seen. A key made of
-// one integer column is held as an int64; any other key as the raw COPY text
-// of its fields joined by tabs, which is an exact encoding of the values.
+// one integer column, the common case, goes into a compressed bitmap (a few
+// bytes a key, a bit or two when the keys are dense); any other key is held
+// as the raw COPY text of its fields joined by tabs, an exact encoding of
+// the values.
 type keySet struct {
-	ints map[int64]struct{}
+	ints *roaring64.Bitmap
 	strs map[string]struct{}
 }
 
-func newKeySet() *keySet { return &keySet{ints: map[int64]struct{}{}, strs: map[string]struct{}{}} }
+func newKeySet() *keySet { return &keySet{ints: roaring64.New(), strs: map[string]struct{}{}} }
+
+// bitmapKey maps an int64 onto the bitmap's uint64 range, keeping order.
+func bitmapKey(n int64) uint64 { return uint64(n) ^ 1<<63 }
 
 // add records the key and reports whether it was new.
 func (s *keySet) add(fields [][]byte) bool {
 	if len(fields) == 1 {
 		if n, ok := parseInt(fields[0]); ok {
-			if _, seen := s.ints[n]; seen {
-				return false
-			}
-			s.ints[n] = struct{}{}
-			return true
+			return s.ints.CheckedAdd(bitmapKey(n))
 		}
 	}
 	k := joinFields(fields)
@@ -39,15 +42,14 @@ func (s *keySet) add(fields [][]byte) bool {
 func (s *keySet) has(fields [][]byte) bool {
 	if len(fields) == 1 {
 		if n, ok := parseInt(fields[0]); ok {
-			_, seen := s.ints[n]
-			return seen
+			return s.ints.Contains(bitmapKey(n))
 		}
 	}
 	_, seen := s.strs[joinFields(fields)]
 	return seen
 }
 
-func (s *keySet) len() int { return len(s.ints) + len(s.strs) }
+func (s *keySet) len() int { return int(s.ints.GetCardinality()) + len(s.strs) }
 
 // parseInt reads a canonical integer as PostgreSQL prints it: digits with an
 // optional minus, no leading zeros, no plus sign. Anything else is not an
@@ -82,4 +84,43 @@ func anyNull(fields [][]byte) bool {
 		}
 	}
 	return false
+}
+
+// keyQueue holds key values waiting to be looked up: one-column integer
+// keys as int64s (8 bytes each), any other key decoded to text.
+type keyQueue struct {
+	ints   []int64
+	tuples [][]string
+}
+
+func (q *keyQueue) push(fields [][]byte) {
+	if len(fields) == 1 {
+		if n, ok := parseInt(fields[0]); ok {
+			q.ints = append(q.ints, n)
+			return
+		}
+	}
+	q.tuples = append(q.tuples, decodeAll(fields))
+}
+
+func (q *keyQueue) empty() bool { return len(q.ints) == 0 && len(q.tuples) == 0 }
+
+// take removes up to n keys, as text tuples for the lookup query.
+func (q *keyQueue) take(n int) [][]string {
+	var out [][]string
+	k := min(n, len(q.ints))
+	for _, v := range q.ints[:k] {
+		out = append(out, []string{strconv.FormatInt(v, 10)})
+	}
+	q.ints = q.ints[k:]
+	if len(q.ints) == 0 {
+		q.ints = nil // let the backing array go
+	}
+	k = min(n-len(out), len(q.tuples))
+	out = append(out, q.tuples[:k]...)
+	q.tuples = q.tuples[k:]
+	if len(q.tuples) == 0 {
+		q.tuples = nil
+	}
+	return out
 }

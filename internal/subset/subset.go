@@ -157,8 +157,8 @@ type edgeState struct {
 	childrenWhere string
 
 	upAsked, downAsked *keySet
-	upPending          [][]string // decoded parent key values to look up
-	downPending        [][]string // decoded parent key values whose children to look up
+	upPending          keyQueue // parent key values to look up
+	downPending        keyQueue // parent key values whose children to look up
 }
 
 func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved, p *plan.Plan, opts Options) *engine {
@@ -242,16 +242,16 @@ func (e *engine) run(ctx context.Context) error {
 	for {
 		progressed := false
 		for _, es := range e.edges {
-			for len(es.downPending) > 0 {
-				batch := take(&es.downPending, e.batch)
+			for !es.downPending.empty() {
+				batch := es.downPending.take(e.batch)
 				q := lookupQuery(es.child, es.fk.ChildColumns, batch, es.childrenWhere)
 				if err := e.fetch(ctx, es.child, q, modeDown); err != nil {
 					return fmt.Errorf("children of %s via %s: %w", es.parent.t.Name.Plain(), es.fk.Name, err)
 				}
 				progressed = true
 			}
-			for len(es.upPending) > 0 {
-				batch := take(&es.upPending, e.batch)
+			for !es.upPending.empty() {
+				batch := es.upPending.take(e.batch)
 				q := lookupQuery(es.parent, es.fk.ParentColumns, batch, "")
 				if err := e.fetch(ctx, es.parent, q, modeUp); err != nil {
 					return fmt.Errorf("parents of %s via %s: %w", es.child.t.Name.Plain(), es.fk.Name, err)
@@ -263,16 +263,6 @@ func (e *engine) run(ctx context.Context) error {
 			return nil
 		}
 	}
-}
-
-func take(pending *[][]string, n int) [][]string {
-	q := *pending
-	if len(q) <= n {
-		*pending = nil
-		return q
-	}
-	*pending = q[n:]
-	return q[:n]
 }
 
 // fetch runs one COPY query on the source and passes the rows not copied
@@ -420,7 +410,7 @@ func (es *edgeState) queueUp(childFields [][]byte) {
 	if anyNull(key) || (es.parentIsID && es.parent.copied.has(key)) || !es.upAsked.add(key) {
 		return
 	}
-	es.upPending = append(es.upPending, decodeAll(key))
+	es.upPending.push(key)
 }
 
 // queueDown asks for the children of a row reached down from a root.
@@ -429,7 +419,7 @@ func (es *edgeState) queueDown(parentFields [][]byte) {
 	if anyNull(key) || !es.downAsked.add(key) {
 		return
 	}
-	es.downPending = append(es.downPending, decodeAll(key))
+	es.downPending.push(key)
 }
 
 func pick(fields [][]byte, idx []int) [][]byte {
