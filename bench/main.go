@@ -11,7 +11,8 @@
 //	(b) a full twin (every table `copy: all`) against pg_dump -Fc piped into
 //	    pg_restore (both --no-owner) into an empty database on the target
 //	    server: wall time pgtwin/baseline, goal ≤ 0.75;
-//	(c) the pgtwin process's peak RSS for the subset and the full twin,
+//	(c) the pgtwin process's peak RSS for the subset, a big subset (a fifth
+//	    of the large shop's users and what hangs off them) and the full twin,
 //	    against 100 MB + 64 bytes per selected row.
 //
 // Each timing is the median of -runs runs.
@@ -158,7 +159,11 @@ tables:
 		fullYAML += "  - table: " + t + "\n    copy: all\n"
 	}
 	b.fullConfig = filepath.Join(dir, "full.yaml")
-	for path, text := range map[string]string{b.subsetConfig: subsetYAML, b.fullConfig: fullYAML} {
+	// (c) also on a big subset: a fifth of the large shop's users, repeatably
+	// sampled, and everything that hangs off them.
+	bigConfig := filepath.Join(dir, "big.yaml")
+	bigYAML := "version: 1\nroots:\n  - table: users\n    percent: 20\ntables:\n  - table: categories\n    copy: all\n"
+	for path, text := range map[string]string{b.subsetConfig: subsetYAML, b.fullConfig: fullYAML, bigConfig: bigYAML} {
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			return err
 		}
@@ -209,6 +214,12 @@ tables:
 		}
 	}
 
+	big, err := b.clone(ctx, bigConfig, large)
+	if err != nil {
+		return fmt.Errorf("big subset of %s: %w", large.name, err)
+	}
+	logf("big subset of %s: %.1fs, %d rows, %s peak RSS", large.name, big.wall.Seconds(), big.report.Rows, kib(big.maxRSS))
+
 	// (b) Full twin against pg_dump | pg_restore, alternating which goes first.
 	var fullRuns []result
 	var baseRuns []time.Duration
@@ -232,7 +243,7 @@ tables:
 		}
 	}
 
-	report(os.Stdout, o, b, serverVersion, shops, small, large, full, subset, fullRuns, baseRuns, time.Since(begin))
+	report(os.Stdout, o, b, serverVersion, shops, small, large, full, subset, big, fullRuns, baseRuns, time.Since(begin))
 	return nil
 }
 
@@ -365,7 +376,7 @@ func queryRow(ctx context.Context, dsn, sql string, dest ...any) error {
 // ---- the report ----
 
 func report(w io.Writer, o options, b *bench, serverVersion string, shops []*shop, small, large, full *shop,
-	subset map[*shop][]result, fullRuns []result, baseRuns []time.Duration, total time.Duration) {
+	subset map[*shop][]result, big result, fullRuns []result, baseRuns []time.Duration, total time.Duration) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	walls := func(rs []result) []time.Duration {
 		var out []time.Duration
@@ -437,7 +448,7 @@ func report(w io.Writer, o options, b *bench, serverVersion string, shops []*sho
 	for _, c := range []struct {
 		what string
 		rs   []result
-	}{{"subset, small", ss}, {"subset, large", sl}, {"full twin", fullRuns}} {
+	}{{"subset, small", ss}, {"subset, large", sl}, {"big subset (20% of the large shop's users)", []result{big}}, {"full twin", fullRuns}} {
 		g := goal(rowsOf(c.rs))
 		p("| (c) peak RSS of pgtwin, %s (%s rows) | %s | ≤ %s | %s |", c.what, num(rowsOf(c.rs)), kib(peak(c.rs)), mb(g), yes(peak(c.rs)*1024 <= g))
 	}
