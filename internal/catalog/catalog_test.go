@@ -50,7 +50,7 @@ func table(t *testing.T, c *catalog.Catalog, schema, name string) *catalog.Table
 func tableNames(c *catalog.Catalog) []string {
 	var names []string
 	for _, t := range c.Tables {
-		names = append(names, t.Name.Plain())
+		names = append(names, t.Name.Display())
 	}
 	return names
 }
@@ -218,7 +218,7 @@ func TestReadFixture(t *testing.T) {
 		}
 		got := map[string]keys{}
 		for _, tb := range c.Tables {
-			got[tb.Name.Plain()] = keys{PK: tb.PrimaryKey, Unique: tb.UniqueKeys}
+			got[tb.Name.Display()] = keys{PK: tb.PrimaryKey, Unique: tb.UniqueKeys}
 		}
 		diff(t, "keys", want, got)
 	})
@@ -270,7 +270,7 @@ func TestReadFixture(t *testing.T) {
 		}
 		got := map[string]int64{}
 		for _, tb := range c.Tables {
-			got[tb.Name.Plain()] = tb.EstimatedRows
+			got[tb.Name.Display()] = tb.EstimatedRows
 			if tb.Bytes <= 0 {
 				t.Errorf("%s: Bytes = %d", tb.Name, tb.Bytes)
 			}
@@ -291,9 +291,9 @@ func TestReadFixture(t *testing.T) {
 	t.Run("sequences", func(t *testing.T) {
 		var got []string
 		for _, s := range c.Sequences {
-			line := s.Name.Plain()
+			line := s.Name.Display()
 			if s.OwnedBy != nil {
-				line += " owned by " + s.OwnedBy.Plain() + "." + s.Column
+				line += " owned by " + s.OwnedBy.Display() + "." + s.Column
 			}
 			if s.Identity {
 				line += " identity"
@@ -391,7 +391,7 @@ func TestExtensionMembers(t *testing.T) {
 	diff(t, "tables", []string{"public.mine"}, tableNames(c))
 	diff(t, "foreign keys", []string(nil), fkStrings(c))
 	diff(t, "sequences", 1, len(c.Sequences))
-	if s := c.Sequences[0]; s.Name.Plain() != "public.mine_id_seq" {
+	if s := c.Sequences[0]; s.Name.Display() != "public.mine_id_seq" {
 		t.Errorf("sequence %s", s.Name)
 	}
 }

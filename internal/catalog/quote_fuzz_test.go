@@ -8,7 +8,7 @@ import (
 	"github.com/pgtwin/pgtwin/internal/config"
 )
 
-// FuzzQuoteIfNeeded: every name pgtwin writes for people (Name.Plain, made
+// FuzzQuoteIfNeeded: every name pgtwin writes for people (Name.Display, made
 // of QuoteIfNeeded parts: reports, plan output, init's starter config)
 // reads back through the config's parser as the same schema and table, and
 // a part left unquoted is one that PostgreSQL would read unquoted as the
@@ -22,9 +22,9 @@ func FuzzQuoteIfNeeded(f *testing.F) {
 			return // PostgreSQL names are never empty and never hold NUL
 		}
 		n := catalog.Name{Schema: schema, Name: table}
-		gs, gt, err := config.ParseTableName(n.Plain())
+		gs, gt, err := config.ParseTableName(n.Display())
 		if err != nil || gs != schema || gt != table {
-			t.Fatalf("ParseTableName(%s) = %q, %q, %v; want %q, %q", n.Plain(), gs, gt, err, schema, table)
+			t.Fatalf("ParseTableName(%s) = %q, %q, %v; want %q, %q", n.Display(), gs, gt, err, schema, table)
 		}
 		for _, part := range []string{schema, table} {
 			q := catalog.QuoteIfNeeded(part)

@@ -232,7 +232,7 @@ func buildTables(rels map[uint32]*relation, schemas map[uint32]string) (*tableSe
 		for _, p := range r.parents {
 			pr, ok := rels[p]
 			if !ok {
-				return nil, fmt.Errorf("read tables: parent %d of %s not found", p, r.name.Plain())
+				return nil, fmt.Errorf("read tables: parent %d of %s not found", p, r.name.Display())
 			}
 			t.InheritsFrom = append(t.InheritsFrom, pr.name)
 		}
@@ -294,11 +294,11 @@ func buildTables(rels map[uint32]*relation, schemas map[uint32]string) (*tableSe
 func partitionRoot(rels map[uint32]*relation, r *relation) (*relation, error) {
 	for depth := 0; r.isPartition; depth++ {
 		if len(r.parents) != 1 || depth > len(rels) {
-			return nil, fmt.Errorf("read tables: cannot find the partitioned table of %s", r.name.Plain())
+			return nil, fmt.Errorf("read tables: cannot find the partitioned table of %s", r.name.Display())
 		}
 		p, ok := rels[r.parents[0]]
 		if !ok {
-			return nil, fmt.Errorf("read tables: parent %d of partition %s not found", r.parents[0], r.name.Plain())
+			return nil, fmt.Errorf("read tables: parent %d of partition %s not found", r.parents[0], r.name.Display())
 		}
 		r = p
 	}
@@ -472,7 +472,7 @@ func readForeignKeys(ctx context.Context, tx pgx.Tx, ts *tableSet) ([]*ForeignKe
 		f.Child, f.Parent = ct.Name, pt.Name
 		f.ChildColumns, f.ParentColumns = slices.Clone(fk.ChildColumns), slices.Clone(fk.ParentColumns)
 		if len(f.ChildColumns) != len(f.ParentColumns) || len(f.ChildColumns) == 0 {
-			return fmt.Errorf("foreign key %s on %s: cannot resolve its columns", f.Name, f.Child.Plain())
+			return fmt.Errorf("foreign key %s on %s: cannot resolve its columns", f.Name, f.Child.Display())
 		}
 		f.Match = MatchSimple
 		if match == "f" {
@@ -480,10 +480,10 @@ func readForeignKeys(ctx context.Context, tx pgx.Tx, ts *tableSet) ([]*ForeignKe
 		}
 		var aerr error
 		if f.OnDelete, aerr = fkAction(onDelete); aerr != nil {
-			return fmt.Errorf("foreign key %s on %s: %w", f.Name, f.Child.Plain(), aerr)
+			return fmt.Errorf("foreign key %s on %s: %w", f.Name, f.Child.Display(), aerr)
 		}
 		if f.OnUpdate, aerr = fkAction(onUpdate); aerr != nil {
-			return fmt.Errorf("foreign key %s on %s: %w", f.Name, f.Child.Plain(), aerr)
+			return fmt.Errorf("foreign key %s on %s: %w", f.Name, f.Child.Display(), aerr)
 		}
 		fks = append(fks, &f)
 		return nil

@@ -20,9 +20,9 @@ type Name struct {
 // "My Schema"."Order".
 func (n Name) String() string { return pgx.Identifier{n.Schema, n.Name}.Sanitize() }
 
-// Plain returns schema.name for people: in SQL syntax, but quoting only
+// Display returns schema.name for people: in SQL syntax, but quoting only
 // the parts that need it (public.users, "Sales Dept"."Order Lines").
-func (n Name) Plain() string { return QuoteIfNeeded(n.Schema) + "." + QuoteIfNeeded(n.Name) }
+func (n Name) Display() string { return QuoteIfNeeded(n.Schema) + "." + QuoteIfNeeded(n.Name) }
 
 // QuoteIfNeeded double-quotes an identifier unless PostgreSQL would read it
 // unquoted as the same name: lower-case letters (any non-ASCII byte
@@ -135,7 +135,7 @@ type ForeignKey struct {
 
 // String names the edge for messages: child(cols) -> parent(cols).
 func (fk *ForeignKey) String() string {
-	return fmt.Sprintf("%s(%s) -> %s(%s)", fk.Child.Plain(), join(fk.ChildColumns), fk.Parent.Plain(), join(fk.ParentColumns))
+	return fmt.Sprintf("%s(%s) -> %s(%s)", fk.Child.Display(), join(fk.ChildColumns), fk.Parent.Display(), join(fk.ParentColumns))
 }
 
 // Sequence is a sequence and the column that owns it, if any.

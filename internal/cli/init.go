@@ -174,10 +174,10 @@ version: 1
 # The tables of the source (estimated rows; foreign keys):
 `)
 	for _, t := range cat.Tables {
-		fmt.Fprintf(&b, "#   %s  ~%s rows", t.Name.Plain(), count(t.EstimatedRows))
+		fmt.Fprintf(&b, "#   %s  ~%s rows", t.Name.Display(), count(t.EstimatedRows))
 		var refs []string
 		for _, fk := range g.Up[t.Name] {
-			refs = append(refs, fk.Parent.Plain())
+			refs = append(refs, fk.Parent.Display())
 		}
 		if len(refs) > 0 {
 			fmt.Fprintf(&b, "; references %s", strings.Join(refs, ", "))
@@ -188,7 +188,7 @@ version: 1
 }
 
 // yamlName writes a table name as a YAML scalar the config reads back.
-func yamlName(n catalog.Name) string { return yamlScalar(n.Plain()) }
+func yamlName(n catalog.Name) string { return yamlScalar(n.Display()) }
 
 // yamlScalar single-quotes s when YAML would not read it back verbatim.
 func yamlScalar(s string) string {

@@ -194,7 +194,7 @@ func writeVerifyReport(w io.Writer, target string, rep *verify.Report) error {
 				more = ", …"
 			}
 			fmt.Fprintf(tw, "  %s\t%s(%s)\t%s(%s)\t%d\t%s%s\n", name,
-				o.Table.Plain(), columnList(o.Columns), o.References.Plain(), columnList(o.ReferencedColumns),
+				o.Table.Display(), columnList(o.Columns), o.References.Display(), columnList(o.ReferencedColumns),
 				o.Rows, strings.Join(examples, ", "), more)
 		}
 		tw.Flush()
@@ -213,7 +213,7 @@ func writeVerifyReport(w io.Writer, target string, rep *verify.Report) error {
 			if !s.IsCalled {
 				last += " (not called)"
 			}
-			fmt.Fprintf(tw, "  %s\t%s.%s\t%s = %s\t%s\t%s\n", s.Sequence.Plain(), s.Table.Plain(), catalog.QuoteIfNeeded(s.Column),
+			fmt.Fprintf(tw, "  %s\t%s.%s\t%s = %s\t%s\t%s\n", s.Sequence.Display(), s.Table.Display(), catalog.QuoteIfNeeded(s.Column),
 				agg, s.DataMax, last, s.Fix)
 		}
 		tw.Flush()

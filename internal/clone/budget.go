@@ -129,7 +129,7 @@ func overBudget(ob *subset.OverBudget, stats []subset.TableStats, p *plan.Plan, 
 	var m strings.Builder
 	fmt.Fprintf(&m, "the twin crossed its budget of %s (%s) while copying %s: %s rows (%s) copied into %d of %d tables; "+
 		"the run was rolled back and the target is as it was",
-		amount(ob.Kind, ob.Limit), b.name(ob.Kind), ob.Table.Plain(), human.Count(rows), human.Bytes(bytes), tables, planned)
+		amount(ob.Kind, ob.Limit), b.name(ob.Kind), ob.Table.Display(), human.Count(rows), human.Bytes(bytes), tables, planned)
 	top := append([]subset.TableStats(nil), stats...)
 	sort.SliceStable(top, func(i, j int) bool {
 		if ob.Kind == "bytes" {
@@ -140,7 +140,7 @@ func overBudget(ob *subset.OverBudget, stats []subset.TableStats, p *plan.Plan, 
 	var big []string
 	for _, s := range top[:min(3, len(top))] {
 		if s.Rows > 0 {
-			big = append(big, fmt.Sprintf("%s %s rows (%s)", s.Table.Plain(), human.Count(s.Rows), human.Bytes(s.Bytes)))
+			big = append(big, fmt.Sprintf("%s %s rows (%s)", s.Table.Display(), human.Count(s.Rows), human.Bytes(s.Bytes)))
 		}
 	}
 	if len(big) > 0 {

@@ -237,7 +237,7 @@ func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 	phase("data")
 	stats, err = subset.Run(ctx, sourceCopy{src.Conn.PgConn()}, l.Copy, src.Catalog, res, p, subset.Options{
 		MaxRows: opts.Budget.MaxRows, MaxBytes: opts.Budget.MaxBytes,
-		OnRows: func(t catalog.Name, rows, bytes int64) { prog.Rows(t.Plain(), rows, bytes) },
+		OnRows: func(t catalog.Name, rows, bytes int64) { prog.Rows(t.Display(), rows, bytes) },
 	})
 	if ob := (*subset.OverBudget)(nil); errors.As(err, &ob) {
 		return nil, overBudget(ob, stats, p, opts.Budget)
@@ -251,11 +251,11 @@ func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 		estRows[t.Table] = t.EstimatedRows
 	}
 	for _, s := range stats {
-		rep.Tables = append(rep.Tables, TableReport{Table: s.Table.Plain(), Rows: s.Rows, Bytes: s.Bytes, Seconds: s.Duration.Seconds(), Queries: s.Queries,
-			EstimatedRows: estRows[s.Table.Plain()]})
+		rep.Tables = append(rep.Tables, TableReport{Table: s.Table.Display(), Rows: s.Rows, Bytes: s.Bytes, Seconds: s.Duration.Seconds(), Queries: s.Queries,
+			EstimatedRows: estRows[s.Table.Display()]})
 		rep.Rows += s.Rows
 		rep.Bytes += s.Bytes
-		rows[s.Table.Plain()] = s.Rows
+		rows[s.Table.Display()] = s.Rows
 	}
 	for i := range rep.Tables {
 		if rep.Bytes > 0 {

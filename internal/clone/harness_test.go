@@ -141,16 +141,16 @@ func queryPerTable(t *testing.T, db string, query func(*catalog.Table) string) m
 		}
 		rows, err := conn.Query(ctx, query(tb))
 		if err != nil {
-			t.Fatalf("%s: %v", tb.Name.Plain(), err)
+			t.Fatalf("%s: %v", tb.Name.Display(), err)
 		}
 		vals, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil {
-			t.Fatalf("%s: %v", tb.Name.Plain(), err)
+			t.Fatalf("%s: %v", tb.Name.Display(), err)
 		}
 		if vals == nil {
 			vals = []string{}
 		}
-		out[tb.Name.Plain()] = vals
+		out[tb.Name.Display()] = vals
 	}
 	return out
 }

@@ -128,7 +128,7 @@ func oracle(t *testing.T, src, yaml string) map[string][]string {
 		if vals == nil {
 			vals = []string{}
 		}
-		out[tb.Name.Plain()] = vals
+		out[tb.Name.Display()] = vals
 	}
 	return out
 }
@@ -213,10 +213,10 @@ ORDER BY 1`
 		q := fmt.Sprintf("SELECT coalesce((SELECT max(%s) FROM %s), 0) <= (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM %s)",
 			pgx.Identifier{s.Column}.Sanitize(), s.OwnedBy.String(), s.Name.String())
 		if err := tconn.QueryRow(ctx, q).Scan(&ok); err != nil {
-			t.Fatalf("sequence %s: %v", s.Name.Plain(), err)
+			t.Fatalf("sequence %s: %v", s.Name.Display(), err)
 		}
 		if !ok {
-			t.Errorf("sequence %s is behind the data in %s.%s", s.Name.Plain(), s.OwnedBy.Plain(), s.Column)
+			t.Errorf("sequence %s is behind the data in %s.%s", s.Name.Display(), s.OwnedBy.Display(), s.Column)
 		}
 	}
 	var runs int

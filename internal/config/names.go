@@ -120,7 +120,7 @@ func isSpace(c byte) bool {
 func quoteIdent(s string) string { return catalog.QuoteIfNeeded(s) }
 
 // display writes a table name for messages, in the config's syntax.
-func display(n catalog.Name) string { return n.Plain() }
+func display(n catalog.Name) string { return n.Display() }
 
 // asciiLower folds A-Z only, as PostgreSQL folds unquoted identifiers in
 // multi-byte encodings.

@@ -81,7 +81,7 @@ func (l *Loader) Copy(ctx context.Context, table catalog.Name, columns []string,
 		sql += " WITH (FREEZE)"
 	}
 	if _, err := l.conn.PgConn().CopyFrom(ctx, r, sql); err != nil {
-		return fmt.Errorf("copy into %s: %w", table.Plain(), err)
+		return fmt.Errorf("copy into %s: %w", table.Display(), err)
 	}
 	return nil
 }
@@ -150,7 +150,7 @@ func (l *Loader) RefreshMatviews(ctx context.Context, schemas []string) error {
 	}
 	for _, n := range names {
 		if _, err := l.tx.Exec(ctx, "REFRESH MATERIALIZED VIEW "+n.String()); err != nil {
-			return fmt.Errorf("refresh materialized view %s: %w", n.Plain(), err)
+			return fmt.Errorf("refresh materialized view %s: %w", n.Display(), err)
 		}
 	}
 	return nil

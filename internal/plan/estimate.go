@@ -22,7 +22,7 @@ func EstimateRoots(ctx context.Context, tx pgx.Tx, res *config.Resolved) (map[ca
 		q := "EXPLAIN (FORMAT JSON) " + RootQuery(r, "1")
 		var raw []byte
 		if err := tx.QueryRow(ctx, q).Scan(&raw); err != nil {
-			return nil, fmt.Errorf("estimate root %s: %w", r.Table.Plain(), err)
+			return nil, fmt.Errorf("estimate root %s: %w", r.Table.Display(), err)
 		}
 		var explain []struct {
 			Plan struct {
@@ -30,7 +30,7 @@ func EstimateRoots(ctx context.Context, tx pgx.Tx, res *config.Resolved) (map[ca
 			} `json:"Plan"`
 		}
 		if err := json.Unmarshal(raw, &explain); err != nil || len(explain) == 0 {
-			return nil, fmt.Errorf("estimate root %s: unexpected EXPLAIN output", r.Table.Plain())
+			return nil, fmt.Errorf("estimate root %s: unexpected EXPLAIN output", r.Table.Display())
 		}
 		out[r.Table] += int64(explain[0].Plan.Rows)
 	}

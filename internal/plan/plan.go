@@ -115,7 +115,7 @@ func Build(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name
 	tables := map[catalog.Name]*Table{}
 	for _, n := range g.Tables {
 		ct := cat.Table(n)
-		t := &Table{Name: n, Table: n.Plain(), TableRows: ct.EstimatedRows, TableBytes: ct.Bytes}
+		t := &Table{Name: n, Table: n.Display(), TableRows: ct.EstimatedRows, TableBytes: ct.Bytes}
 		tables[n] = t
 		p.Tables = append(p.Tables, t)
 	}
@@ -162,7 +162,7 @@ func Build(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name
 				continue
 			}
 			edges[fk].Down = true
-			tables[fk.Child].Reasons = append(tables[fk.Child].Reasons, Reason{Kind: ReasonChild, Via: fk.Name, Other: n.Plain()})
+			tables[fk.Child].Reasons = append(tables[fk.Child].Reasons, Reason{Kind: ReasonChild, Via: fk.Name, Other: n.Display()})
 			if !down[fk.Child] {
 				down[fk.Child] = true
 				downOrder = append(downOrder, fk.Child)
@@ -186,7 +186,7 @@ func Build(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name
 				continue
 			}
 			e.Up = true
-			tables[fk.Parent].Reasons = append(tables[fk.Parent].Reasons, Reason{Kind: ReasonParent, Via: fk.Name, Other: n.Plain()})
+			tables[fk.Parent].Reasons = append(tables[fk.Parent].Reasons, Reason{Kind: ReasonParent, Via: fk.Name, Other: n.Display()})
 			if !selected[fk.Parent] && !schemaOnly(fk.Parent) {
 				selected[fk.Parent] = true
 				queue = append(queue, fk.Parent)
@@ -206,12 +206,12 @@ func Build(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name
 	}
 	p.estimate(cat, res, rootRows, downOrder)
 	for _, r := range res.Roots {
-		p.Roots = append(p.Roots, Root{Table: r.Table.Plain(), Selector: Selector(r), EstimatedRows: p.rootEstimate(r, rootRows, cat)})
+		p.Roots = append(p.Roots, Root{Table: r.Table.Display(), Selector: Selector(r), EstimatedRows: p.rootEstimate(r, rootRows, cat)})
 	}
 	for _, c := range g.Cycles() {
 		var names []string
 		for _, n := range c {
-			names = append(names, n.Plain())
+			names = append(names, n.Display())
 		}
 		p.Cycles = append(p.Cycles, names)
 	}

@@ -181,7 +181,7 @@ func (p *Plan) WriteDOT(w io.Writer) error {
 			label += " (virtual)"
 		}
 		attrs = append(attrs, "label="+strconv.Quote(label))
-		fmt.Fprintf(b, "  %s -> %s [%s];\n", strconv.Quote(e.FK.Child.Plain()), strconv.Quote(e.FK.Parent.Plain()), strings.Join(attrs, ", "))
+		fmt.Fprintf(b, "  %s -> %s [%s];\n", strconv.Quote(e.FK.Child.Display()), strconv.Quote(e.FK.Parent.Display()), strings.Join(attrs, ", "))
 	}
 	b.WriteString("}\n")
 	_, err := io.WriteString(w, b.String())

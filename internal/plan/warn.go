@@ -37,7 +37,7 @@ func (p *Plan) warn(cat *catalog.Catalog, res *config.Resolved) {
 	for _, e := range p.Edges {
 		if e.Up && res.Copy[e.FK.Parent] == config.CopySchema {
 			p.Problems = append(p.Problems, fmt.Sprintf("%s references %s, which is copied schema only: its rows would be orphans; cut the key or copy the parent",
-				e.Key, e.FK.Parent.Plain()))
+				e.Key, e.FK.Parent.Display()))
 		}
 	}
 	for _, fk := range cat.ForeignKeys {

@@ -85,7 +85,7 @@ func (o *OverBudget) Error() string {
 	if o.Kind == "bytes" {
 		n = o.Bytes
 	}
-	return fmt.Sprintf("the twin crossed its budget of %d %s at %d, in %s", o.Limit, o.Kind, n, o.Table.Plain())
+	return fmt.Sprintf("the twin crossed its budget of %d %s at %d, in %s", o.Limit, o.Kind, n, o.Table.Display())
 }
 
 type mode int
@@ -236,7 +236,7 @@ func (e *engine) run(ctx context.Context) error {
 	for _, r := range e.res.Roots {
 		ts := e.tables[r.Table]
 		if err := e.fetch(ctx, ts, rootQuery(ts, r), modeDown); err != nil {
-			return fmt.Errorf("root %s: %w", r.Table.Plain(), err)
+			return fmt.Errorf("root %s: %w", r.Table.Display(), err)
 		}
 	}
 	for {
@@ -246,7 +246,7 @@ func (e *engine) run(ctx context.Context) error {
 				batch := es.downPending.take(e.batch)
 				q := lookupQuery(es.child, es.fk.ChildColumns, batch, es.childrenWhere)
 				if err := e.fetch(ctx, es.child, q, modeDown); err != nil {
-					return fmt.Errorf("children of %s via %s: %w", es.parent.t.Name.Plain(), es.fk.Name, err)
+					return fmt.Errorf("children of %s via %s: %w", es.parent.t.Name.Display(), es.fk.Name, err)
 				}
 				progressed = true
 			}
@@ -254,7 +254,7 @@ func (e *engine) run(ctx context.Context) error {
 				batch := es.upPending.take(e.batch)
 				q := lookupQuery(es.parent, es.fk.ParentColumns, batch, "")
 				if err := e.fetch(ctx, es.parent, q, modeUp); err != nil {
-					return fmt.Errorf("parents of %s via %s: %w", es.child.t.Name.Plain(), es.fk.Name, err)
+					return fmt.Errorf("parents of %s via %s: %w", es.child.t.Name.Display(), es.fk.Name, err)
 				}
 				progressed = true
 			}
@@ -377,7 +377,7 @@ func (e *engine) scan(r io.Reader, ts *tableState, m mode, write func([]byte) er
 		}
 		fields = row.Split(fields)
 		if len(fields) != len(ts.cols)+ts.extra {
-			return fmt.Errorf("%s: row has %d fields, want %d", ts.t.Name.Plain(), len(fields), len(ts.cols)+ts.extra)
+			return fmt.Errorf("%s: row has %d fields, want %d", ts.t.Name.Display(), len(fields), len(ts.cols)+ts.extra)
 		}
 		id := pick(fields, ts.idIdx)
 		isNew := m == modeAll || (!ts.all && ts.copied.add(id))

@@ -219,7 +219,7 @@ func checkForeignKeys(ctx context.Context, tx pgx.Tx, out *ForeignKeyCheck) erro
 	}, func() error {
 		n := len(fk.Columns)
 		if n == 0 || len(fk.ReferencedColumns) != n || len(fk.opSchemas) != n || len(fk.opNames) != n {
-			return fmt.Errorf("foreign key %s on %s: cannot resolve its columns", catalog.QuoteIfNeeded(fk.Constraint), fk.Table.Plain())
+			return fmt.Errorf("foreign key %s on %s: cannot resolve its columns", catalog.QuoteIfNeeded(fk.Constraint), fk.Table.Display())
 		}
 		fk.Match = catalog.MatchSimple
 		if match == "f" {
@@ -238,7 +238,7 @@ func checkForeignKeys(ctx context.Context, tx pgx.Tx, out *ForeignKeyCheck) erro
 		}
 		o, err := fk.orphans(ctx, tx)
 		if err != nil {
-			return fmt.Errorf("check foreign key %s on %s: %w", catalog.QuoteIfNeeded(fk.Constraint), fk.Table.Plain(), err)
+			return fmt.Errorf("check foreign key %s on %s: %w", catalog.QuoteIfNeeded(fk.Constraint), fk.Table.Display(), err)
 		}
 		if o.Rows > 0 {
 			out.Failures = append(out.Failures, o)
@@ -370,7 +370,7 @@ func checkSequences(ctx context.Context, tx pgx.Tx, out *SequenceCheck) error {
 		out.Checked++
 		b, ok, err := s.check(ctx, tx)
 		if err != nil {
-			return fmt.Errorf("check sequence %s of %s.%s: %w", s.seq.Plain(), s.table.Plain(), catalog.QuoteIfNeeded(s.column), err)
+			return fmt.Errorf("check sequence %s of %s.%s: %w", s.seq.Display(), s.table.Display(), catalog.QuoteIfNeeded(s.column), err)
 		}
 		if !ok {
 			out.Failures = append(out.Failures, b)
@@ -403,7 +403,7 @@ FROM (SELECT pg_catalog.%[2]s(%[3]s) AS v FROM %[4]s) d, %[5]s s`,
 	}
 	if v != nil {
 		b.DataMax = *v
-		b.Fix = fmt.Sprintf("SELECT pg_catalog.setval('%s', %s);", strings.ReplaceAll(s.seq.Plain(), "'", "''"), *v)
+		b.Fix = fmt.Sprintf("SELECT pg_catalog.setval('%s', %s);", strings.ReplaceAll(s.seq.Display(), "'", "''"), *v)
 	}
 	return b, ok, nil
 }
