@@ -179,29 +179,15 @@ CREATE OR REPLACE FUNCTION slow(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $
 // client_connection_check_interval) rather than when the build is done, so
 // the run's lock does not keep the next run out for long.
 func (f *faults) killMidStatement(t *testing.T) {
-	src, cfg := f.slowIndexSource(t)
-	tgtDB := pgtest.NewDB(t)
-	tgt := pgtest.DSN(tgtDB)
-	before := stateOf(t, tgt)
-	r := startPgtwin(t, "indexes and constraints", "clone", "--config", cfg, "--source", src, "--target", tgt)
-	r.waitFor(t, "pgtwin: holding at indexes and constraints")
-	r.release(t)
-	waitUntil(t, "the target builds the slow index", func() bool {
-		return len(sessions(t, pgtest.DSN("postgres"), tgtDB, "state = 'active'")) == 1
-	})
+	r, tgtDB, tgt, before := f.startSlowIndexBuild(t, "")
 	if err := r.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
 	r.wait(t)
-	waitUntil(t, "the killed run's target session ends", func() bool {
-		return len(sessions(t, pgtest.DSN("postgres"), tgtDB, "")) == 0
-	})
 	// The index build alone takes 30 s: well before that means the
 	// server stopped it when the client died.
-	if d := time.Since(start); d > 15*time.Second {
-		t.Errorf("the killed run's target session lived on for %v", d)
-	}
+	f.sessionEndsSoon(t, tgtDB, start, "the killed run's target session")
 	assertUnchanged(t, tgt, before)
 }
 
@@ -210,29 +196,49 @@ func (f *faults) killMidStatement(t *testing.T) {
 // the run instead of working on (and holding the run's lock) until the
 // statement is done.
 func (f *faults) interruptMidStatement(t *testing.T) {
-	src, cfg := f.slowIndexSource(t)
-	tgtDB := pgtest.NewDB(t, "CREATE TABLE precious (id int PRIMARY KEY); INSERT INTO precious VALUES (1)")
-	tgt := pgtest.DSN(tgtDB)
-	before := stateOf(t, tgt)
-	r := startPgtwin(t, "indexes and constraints", "clone", "--config", cfg, "--source", src, "--target", tgt, "--overwrite-non-twin")
-	r.waitFor(t, "pgtwin: holding at indexes and constraints")
-	r.release(t)
-	waitUntil(t, "the target builds the slow index", func() bool {
-		return len(sessions(t, pgtest.DSN("postgres"), tgtDB, "state = 'active'")) == 1
-	})
+	r, tgtDB, tgt, before := f.startSlowIndexBuild(t, "CREATE TABLE precious (id int PRIMARY KEY); INSERT INTO precious VALUES (1)")
 	signal(t, r, os.Interrupt)
 	start := time.Now()
 	if code := r.wait(t); code != cli.ExitInterrupted {
 		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitInterrupted, r.stderr())
 	}
 	r.lastLine(t, `^pgtwin: interrupted: the run was rolled back, the target is as it was$`)
-	waitUntil(t, "the run's target session ends", func() bool {
+	f.sessionEndsSoon(t, tgtDB, start, "the interrupted run's target session")
+	assertUnchanged(t, tgt, before)
+}
+
+// startSlowIndexBuild starts a clone of the slow-index source into a new
+// target database (made with setup, and overwritten if that leaves tables)
+// and returns once the target is building the slow index.
+func (f *faults) startSlowIndexBuild(t *testing.T, setup string) (r *pgtwinRun, tgtDB, tgt string, before dbState) {
+	t.Helper()
+	src, cfg := f.slowIndexSource(t)
+	if setup == "" {
+		tgtDB = pgtest.NewDB(t)
+	} else {
+		tgtDB = pgtest.NewDB(t, setup)
+	}
+	tgt = pgtest.DSN(tgtDB)
+	before = stateOf(t, tgt)
+	r = startPgtwin(t, "indexes and constraints", "clone", "--config", cfg, "--source", src, "--target", tgt, "--overwrite-non-twin")
+	r.waitFor(t, "pgtwin: holding at indexes and constraints")
+	r.release(t)
+	waitUntil(t, "the target builds the slow index", func() bool {
+		return len(sessions(t, pgtest.DSN("postgres"), tgtDB, "state = 'active'")) == 1
+	})
+	return r, tgtDB, tgt, before
+}
+
+// sessionEndsSoon checks that the run's target session ends well before
+// the 30 s index build would have: the server stopped the statement.
+func (f *faults) sessionEndsSoon(t *testing.T, tgtDB string, start time.Time, what string) {
+	t.Helper()
+	waitUntil(t, what+" ends", func() bool {
 		return len(sessions(t, pgtest.DSN("postgres"), tgtDB, "")) == 0
 	})
 	if d := time.Since(start); d > 15*time.Second {
-		t.Errorf("the run's target session ended %v after SIGINT: the index build (30 s) was not cancelled", d)
+		t.Errorf("%s lived on for %v: the index build (30 s) was not stopped", what, d)
 	}
-	assertUnchanged(t, tgt, before)
 }
 
 // interruptTwice: when the rollback hangs (the target backend is stopped
