@@ -226,9 +226,14 @@ func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 	if err := l.Exec(ctx, ddl.PreData); err != nil {
 		return nil, ownersHint(fmt.Errorf("run pg_dump's pre-data DDL on the target: %w", err), opts.KeepOwners)
 	}
+	var loaded []string
 	var freeze []catalog.Name
 	for _, t := range src.Catalog.Tables {
-		if t.Kind == catalog.Ordinary && res.Included(t.Name) {
+		if !res.Included(t.Name) {
+			continue
+		}
+		loaded = append(loaded, t.Name.String())
+		if t.Kind == catalog.Ordinary {
 			freeze = append(freeze, t.Name)
 		}
 	}
@@ -309,7 +314,12 @@ func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 	src.Close(ctx)
 
 	phase("analyze")
-	if err := l.Exec(ctx, ddl.ResetSQL()+"\nANALYZE;"); err != nil {
+	// Only the twin's tables: other schemas of the target are not pgtwin's.
+	analyze := ""
+	if len(loaded) > 0 {
+		analyze = "\nANALYZE " + strings.Join(loaded, ", ") + ";"
+	}
+	if err := l.Exec(ctx, ddl.ResetSQL()+analyze); err != nil {
 		if errors.Is(context.Cause(ctx), errMaxDuration) {
 			err = fmt.Errorf("stopped by the duration budget of %s (%s)", opts.Budget.MaxDuration, opts.Budget.name("duration"))
 		}

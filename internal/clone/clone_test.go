@@ -4,6 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pgtwin/pgtwin/internal/clone"
 	"github.com/pgtwin/pgtwin/internal/demo"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 )
@@ -210,5 +213,24 @@ roots:
 	twin(t, src, b, yaml)
 	if d := diffMaps(identities(t, a), identities(t, b)); d != "" {
 		t.Errorf("two twins of one source differ:\n%s", d)
+	}
+}
+
+// TestAnalyzeOnlyTheTwin: after the commit pgtwin analyzes the tables it
+// loaded, and leaves the target's other schemas alone.
+func TestAnalyzeOnlyTheTwin(t *testing.T) {
+	t.Parallel()
+	src := pgtest.NewDB(t, `CREATE TABLE users (id int PRIMARY KEY); INSERT INTO users SELECT generate_series(1, 100);`)
+	tgt := pgtest.NewDB(t, `CREATE SCHEMA other; CREATE TABLE other.notes (id int); INSERT INTO other.notes SELECT generate_series(1, 100);`)
+	if _, err := runClone(src, tgt, "version: 1\nroots:\n  - table: users\n    all: true\n", func(o *clone.Options) {
+		o.OverwriteNonTwin = true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got := column(t, tgt, `SELECT c.oid::regclass::text || ' ' || (c.reltuples >= 0)::text FROM pg_class c
+WHERE c.oid IN ('public.users'::regclass, 'other.notes'::regclass) ORDER BY 1`)
+	want := []string{"other.notes false", "users true"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("analyzed tables (-want +got):\n%s", d)
 	}
 }
