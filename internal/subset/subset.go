@@ -158,6 +158,7 @@ type edgeState struct {
 
 	upAsked, downAsked *keySet
 	upPending          keyQueue // parent key values to look up
+	keyBuf             [][]byte // scratch for the key of the row at hand
 	downPending        keyQueue // parent key values whose children to look up
 }
 
@@ -365,7 +366,7 @@ func (e *engine) report(ts *tableState) {
 // scan reads the rows of one query and calls write with each new row.
 func (e *engine) scan(r io.Reader, ts *tableState, m mode, write func([]byte) error) error {
 	rd := copytext.NewReader(r)
-	var fields [][]byte
+	var fields, idBuf [][]byte
 	var out []byte
 	for {
 		row, err := rd.Next()
@@ -379,7 +380,8 @@ func (e *engine) scan(r io.Reader, ts *tableState, m mode, write func([]byte) er
 		if len(fields) != len(ts.cols)+ts.extra {
 			return fmt.Errorf("%s: row has %d fields, want %d", ts.t.Name.Display(), len(fields), len(ts.cols)+ts.extra)
 		}
-		id := pick(fields, ts.idIdx)
+		id := pick(idBuf[:0], fields, ts.idIdx)
+		idBuf = id
 		isNew := m == modeAll || (!ts.all && ts.copied.add(id))
 		if isNew {
 			if ts.extra > 0 {
@@ -406,7 +408,8 @@ func (e *engine) scan(r io.Reader, ts *tableState, m mode, write func([]byte) er
 // is NULL (MATCH SIMPLE with a NULL, or MATCH FULL all NULL: no parent is
 // needed), the parent is known to be copied, or it was asked for before.
 func (es *edgeState) queueUp(childFields [][]byte) {
-	key := pick(childFields, es.childIdx)
+	es.keyBuf = pick(es.keyBuf[:0], childFields, es.childIdx)
+	key := es.keyBuf
 	if anyNull(key) || (es.parentIsID && es.parent.copied.has(key)) || !es.upAsked.add(key) {
 		return
 	}
@@ -415,19 +418,21 @@ func (es *edgeState) queueUp(childFields [][]byte) {
 
 // queueDown asks for the children of a row reached down from a root.
 func (es *edgeState) queueDown(parentFields [][]byte) {
-	key := pick(parentFields, es.parentIdx)
+	es.keyBuf = pick(es.keyBuf[:0], parentFields, es.parentIdx)
+	key := es.keyBuf
 	if anyNull(key) || !es.downAsked.add(key) {
 		return
 	}
 	es.downPending.push(key)
 }
 
-func pick(fields [][]byte, idx []int) [][]byte {
-	out := make([][]byte, len(idx))
-	for i, j := range idx {
-		out[i] = fields[j]
+// pick appends the fields at idx to dst, a scratch slice: key sets and
+// queues copy what they keep, so no row allocates for its keys.
+func pick(dst, fields [][]byte, idx []int) [][]byte {
+	for _, j := range idx {
+		dst = append(dst, fields[j])
 	}
-	return out
+	return dst
 }
 
 func decodeAll(fields [][]byte) []string {
