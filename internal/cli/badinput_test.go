@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pgtwin/pgtwin/internal/demo"
 	"github.com/pgtwin/pgtwin/internal/pglocal"
 )
@@ -105,14 +103,7 @@ func TestBadInput(t *testing.T) {
 	} {
 		exec1(t, admin, sql)
 	}
-	conn, err := pgx.Connect(ctx, cl.DSN("shop"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.CreateShop(ctx, conn, 1); err != nil {
-		t.Fatal(err)
-	}
-	conn.Close(ctx)
+	createShop(t, cl.DSN("shop"))
 	tcp := func(user, password, db string) string {
 		return fmt.Sprintf("host=127.0.0.1 port=%d user=%s password=%s dbname=%s sslmode=disable", cl.Port, user, password, db)
 	}

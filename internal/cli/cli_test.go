@@ -13,7 +13,6 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/pgtwin/pgtwin/internal/cli"
-	"github.com/pgtwin/pgtwin/internal/demo"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 )
 
@@ -37,10 +36,7 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	ctx := context.Background()
 	shop := pgtest.NewNamedDB(t, "pgtwin_cli_shop")
-	conn := pgtest.Connect(t, shop)
-	if err := demo.CreateShop(ctx, conn, 1); err != nil {
-		t.Fatal(err)
-	}
+	createShop(t, pgtest.DSN(shop))
 	fixtureSQL, err := os.ReadFile("../catalog/testdata/fixture.sql")
 	if err != nil {
 		t.Fatal(err)

@@ -43,11 +43,8 @@ func TestFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fault tests run real pgtwin processes")
 	}
-	ctx := context.Background()
 	f := &faults{dir: t.TempDir(), srcDB: pgtest.NewDB(t)}
-	if err := demo.CreateShop(ctx, pgtest.Connect(t, f.srcDB), 1); err != nil {
-		t.Fatal(err)
-	}
+	createShop(t, pgtest.DSN(f.srcDB))
 	f.src = pgtest.DSN(f.srcDB)
 	f.cfg = f.write(t, "twin.yaml", string(demo.Config))
 	// The twin the targets hold before each fault has fewer rows than the

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/pgtwin/pgtwin/internal/cli"
 	"github.com/pgtwin/pgtwin/internal/clone"
-	"github.com/pgtwin/pgtwin/internal/demo"
 	"github.com/pgtwin/pgtwin/internal/pglocal"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 )
@@ -31,14 +29,9 @@ func TestOneRunAtATime(t *testing.T) {
 	}
 	ctx := context.Background()
 	srcDB := pgtest.NewDB(t)
-	if err := demo.CreateShop(ctx, pgtest.Connect(t, srcDB), 1); err != nil {
-		t.Fatal(err)
-	}
+	createShop(t, pgtest.DSN(srcDB))
 	src := pgtest.DSN(srcDB)
-	cfg := filepath.Join(t.TempDir(), "twin.yaml")
-	if err := os.WriteFile(cfg, demo.Config, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := shopConfig(t)
 	tgtDB := pgtest.NewDB(t)
 	tgt := pgtest.DSN(tgtDB)
 	cloneOK(t, src, tgt, cfg)
@@ -155,18 +148,8 @@ func TestNeverTheSource(t *testing.T) {
 	}
 	t.Cleanup(func() { cl.Stop() })
 	exec1(t, cl.DSN("postgres"), "CREATE DATABASE shop")
-	conn, err := pgx.Connect(ctx, cl.DSN("shop"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.CreateShop(ctx, conn, 1); err != nil {
-		t.Fatal(err)
-	}
-	conn.Close(ctx)
-	cfg := filepath.Join(t.TempDir(), "twin.yaml")
-	if err := os.WriteFile(cfg, demo.Config, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	createShop(t, cl.DSN("shop"))
+	cfg := shopConfig(t)
 	socket := cl.DSN("shop")
 	before := stateOf(t, socket)
 

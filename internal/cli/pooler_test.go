@@ -18,7 +18,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgtwin/pgtwin/internal/cli"
-	"github.com/pgtwin/pgtwin/internal/demo"
 	"github.com/pgtwin/pgtwin/internal/pglocal"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 )
@@ -161,14 +160,8 @@ func (b *pgBouncer) DSN(db string) string {
 func TestTransactionPooler(t *testing.T) {
 	ctx := context.Background()
 	srcDB := pgtest.NewDB(t)
-	if err := demo.CreateShop(ctx, pgtest.Connect(t, srcDB), 1); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "twin.yaml")
-	if err := os.WriteFile(cfg, demo.Config, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	createShop(t, pgtest.DSN(srcDB))
+	cfg := shopConfig(t)
 	tgt := pgtest.DSN(pgtest.NewDB(t))
 	cloneOK(t, pgtest.DSN(srcDB), tgt, cfg)
 	before := stateOf(t, tgt)
@@ -230,14 +223,7 @@ func twoServers(t *testing.T, db string) string {
 	}
 	t.Cleanup(func() { other.Stop() })
 	exec1(t, other.DSN("postgres"), "CREATE DATABASE "+db)
-	conn, err := pgx.Connect(ctx, other.DSN(db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if err := demo.CreateShop(ctx, conn, 1); err != nil {
-		t.Fatal(err)
-	}
+	createShop(t, other.DSN(db))
 	if other.Port != srv.Port {
 		t.Fatalf("the servers' ports differ (%d, %d): PgBouncer takes one port for its host list", srv.Port, other.Port)
 	}

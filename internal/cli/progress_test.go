@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/pgtwin/pgtwin/internal/cli"
-	"github.com/pgtwin/pgtwin/internal/demo"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 )
 
@@ -26,14 +25,8 @@ func shopSource(t *testing.T) (src, cfg string) {
 func shopDB(t *testing.T) (db, cfg string) {
 	t.Helper()
 	db = pgtest.NewDB(t)
-	if err := demo.CreateShop(context.Background(), pgtest.Connect(t, db), 1); err != nil {
-		t.Fatal(err)
-	}
-	cfg = t.TempDir() + "/twin.yaml"
-	if err := os.WriteFile(cfg, demo.Config, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return db, cfg
+	createShop(t, pgtest.DSN(db))
+	return db, shopConfig(t)
 }
 
 // cloneRun runs pgtwin in-process; stdin, when set, feeds the hold hook.

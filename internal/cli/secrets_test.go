@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgtwin/pgtwin/internal/cli"
-	"github.com/pgtwin/pgtwin/internal/demo"
 	"github.com/pgtwin/pgtwin/internal/pglocal"
 )
 
@@ -47,19 +46,9 @@ func TestSecrets(t *testing.T) {
 	t.Cleanup(func() { cl.Stop() })
 	exec1(t, cl.DSN("postgres"), "CREATE DATABASE shop")
 	exec1(t, cl.DSN("postgres"), "CREATE DATABASE twin")
-	conn, err := pgx.Connect(ctx, cl.DSN("shop"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.CreateShop(ctx, conn, 1); err != nil {
-		t.Fatal(err)
-	}
-	conn.Close(ctx)
+	createShop(t, cl.DSN("shop"))
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "twin.yaml")
-	if err := os.WriteFile(cfg, demo.Config, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := shopConfig(t)
 	badCfg := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(badCfg, []byte("version: 1\nroots:\n  - table: users\n    where: nme = 1\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -168,7 +157,7 @@ func TestSecrets(t *testing.T) {
 	}
 
 	// The marker the runs left.
-	conn, err = pgx.Connect(ctx, cl.DSN("twin"))
+	conn, err := pgx.Connect(ctx, cl.DSN("twin"))
 	if err != nil {
 		t.Fatal(err)
 	}
