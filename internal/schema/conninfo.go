@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/pgtwin/pgtwin/internal/dbconn"
 )
 
 // pgxOnly are connection parameters that pgx understands and libpq (so
@@ -164,20 +166,6 @@ func splitURLPassword(conn string) (rest, password string, err error) {
 	return rest, password, nil
 }
 
-// scrub removes secrets from a message from a child process or driver,
-// also in their URL-escaped forms.
-func scrub(msg string, secrets ...string) string {
-	for _, s := range secrets {
-		if s == "" {
-			continue
-		}
-		for _, form := range []string{s, url.PathEscape(s), url.QueryEscape(s)} {
-			msg = strings.ReplaceAll(msg, form, "xxxxx")
-		}
-	}
-	return msg
-}
-
 // scrubbedError is an error whose message had its secrets removed; it still
 // unwraps to the original, for errors.As on driver errors.
 type scrubbedError struct {
@@ -192,5 +180,5 @@ func scrubError(err error, secrets ...string) error {
 	if err == nil {
 		return nil
 	}
-	return &scrubbedError{msg: scrub(err.Error(), secrets...), err: err}
+	return &scrubbedError{msg: dbconn.Redact(err.Error(), secrets...), err: err}
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pgtwin/pgtwin/internal/dbconn"
 )
 
 func TestSplitPassword(t *testing.T) {
@@ -38,8 +40,10 @@ func TestSplitPassword(t *testing.T) {
 	}
 }
 
+// TestScrub: messages of pg_dump are scrubbed with dbconn.Redact, which
+// also knows the URL-escaped forms.
 func TestScrub(t *testing.T) {
-	got := scrub("a p w b p%20w c p+w d", "p w")
+	got := dbconn.Redact("a p w b p%20w c p+w d", "p w")
 	if got != "a xxxxx b xxxxx c xxxxx d" {
 		t.Errorf("scrub = %q", got)
 	}

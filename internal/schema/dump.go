@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgtwin/pgtwin/internal/dbconn"
 )
 
 // DumpOptions say what to dump and how.
@@ -291,7 +293,7 @@ func run(ctx context.Context, prog string, args, env []string, stdin []byte, sec
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
 	err := cmd.Run()
-	lines := stderrLines(scrub(stderr.String(), secrets...))
+	lines := stderrLines(dbconn.Redact(stderr.String(), secrets...))
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, nil, fmt.Errorf("%s: %w", name, ctxErr)
