@@ -181,7 +181,7 @@ func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 	if err != nil {
 		return nil, err
 	}
-	dumpOpts := schema.DumpOptions{ConnString: opts.Source.DSN, Snapshot: src.Snapshot, KeepOwners: opts.KeepOwners}
+	dumpOpts := schema.DumpOptions{ConnString: opts.Source.DSN, Snapshot: src.Snapshot, KeepOwners: opts.KeepOwners, Source: src.Tx}
 	if len(opts.Config.Schemas.Include) > 0 {
 		dumpOpts.Schemas = res.Schemas
 	} else {

@@ -47,6 +47,15 @@ type DumpOptions struct {
 	// migration holding ACCESS EXCLUSIVE on the source would otherwise stall
 	// the run.
 	LockWaitTimeout time.Duration
+	// Source, when set, is the caller's open transaction in Snapshot (such as
+	// the one that exported it): the schema and extension lookups run there
+	// instead of in a session of their own.
+	Source Querier
+}
+
+// Querier runs a query; a pgx.Tx is one.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
 // DDL is the schema of a source database as SQL, in pg_dump's two schema
@@ -166,7 +175,19 @@ func pickExtensions(ctx context.Context, opts DumpOptions) ([]string, error) {
 	if len(opts.Schemas) == 0 && len(opts.ExcludeSchemas) == 0 {
 		return nil, nil
 	}
-	all, missing, err := lookUp(ctx, opts.ConnString, opts.Snapshot, opts.Schemas)
+	var (
+		all     []Extension
+		missing []string
+		err     error
+	)
+	if opts.Source != nil {
+		all, missing, err = lookUpIn(ctx, opts.Source, opts.Schemas)
+		if err != nil {
+			err = fmt.Errorf("look up schemas and extensions in the source: %w", err)
+		}
+	} else {
+		all, missing, err = lookUp(ctx, opts.ConnString, opts.Snapshot, opts.Schemas)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +263,12 @@ func lookUp(ctx context.Context, connString, snapshot string, schemas []string) 
 			return nil, nil, err
 		}
 	}
-	rows, err := tx.Query(ctx, extensionsQuery)
+	return lookUpIn(ctx, tx, schemas)
+}
+
+// lookUpIn lists the extensions and the missing schemas through q.
+func lookUpIn(ctx context.Context, q Querier, schemas []string) (exts []Extension, missing []string, err error) {
+	rows, err := q.Query(ctx, extensionsQuery)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -251,7 +277,7 @@ func lookUp(ctx context.Context, connString, snapshot string, schemas []string) 
 		return nil, nil, err
 	}
 	if len(schemas) > 0 {
-		rows, err := tx.Query(ctx, missingSchemasQuery, schemas)
+		rows, err := q.Query(ctx, missingSchemasQuery, schemas)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -477,3 +477,36 @@ func TestLockWaitTimeout(t *testing.T) {
 		t.Fatalf("err = %v\nwant  %s", err, want)
 	}
 }
+
+// TestLookupInCallersTransaction: with Source, the lookups run in the
+// exporting transaction and the DDL is the same as with a session of
+// Dump's own.
+func TestLookupInCallersTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tools := testTools(t)
+	src := sourceDB(t)
+	tx, err := pgtest.Connect(t, src).BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	var id string
+	if err := tx.QueryRow(ctx, "SELECT pg_export_snapshot()").Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	opts := DumpOptions{ConnString: pgtest.DSN(src), Snapshot: id, Schemas: []string{"public", "Sales Dept"}}
+	own := dump(t, tools, opts)
+	opts.Source = tx
+	shared := dump(t, tools, opts)
+	if diff := cmp.Diff(sortedExtensions(own), sortedExtensions(shared)); diff != "" {
+		t.Errorf("extensions differ (-own session +caller's transaction):\n%s", diff)
+	}
+	if own.PreData != shared.PreData || own.PostData != shared.PostData {
+		t.Error("the DDL differs when the lookups run in the caller's transaction")
+	}
+	opts.Schemas = []string{"public", "Nope"}
+	if _, err := Dump(ctx, tools, opts); err == nil || !strings.Contains(err.Error(), `the source database has no schema "Nope"`) {
+		t.Errorf("missing schema through Source: %v", err)
+	}
+}
