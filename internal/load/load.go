@@ -172,10 +172,3 @@ func (l *Loader) Rollback(ctx context.Context) {
 		l.conn.PgConn().Close(ctx)
 	}
 }
-
-// IsPgError reports whether err carries a server error with the given
-// SQLSTATE.
-func IsPgError(err error, code string) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == code
-}

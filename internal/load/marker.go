@@ -13,11 +13,6 @@ import (
 	"github.com/pgtwin/pgtwin/internal/human"
 )
 
-// MarkerSchema is the target schema where pgtwin records its runs. A
-// database with it is a twin pgtwin made; pgtwin never includes it in a
-// twin's schemas.
-const MarkerSchema = "pgtwin"
-
 // Marker records one twin: when, from which source (never a password),
 // with which config, and what it holds.
 type Marker struct {

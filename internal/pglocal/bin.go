@@ -65,15 +65,6 @@ func majorOf(binDir string) int {
 	return n
 }
 
-// ServerVersion runs `postgres --version` in dir and returns its major version.
-func ServerVersion(dir string) (int, error) {
-	out, err := exec.Command(filepath.Join(dir, "postgres"), "--version").Output()
-	if err != nil {
-		return 0, fmt.Errorf("postgres --version: %w", err)
-	}
-	return ParseMajor(string(out))
-}
-
 // ParseMajor extracts the major version from the output of a PostgreSQL
 // program's --version flag, e.g. "pg_dump (PostgreSQL) 15.18 (Debian ...)".
 func ParseMajor(versionOutput string) (int, error) {

@@ -226,9 +226,6 @@ func Build(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name
 	return p
 }
 
-// Graph returns the FK graph of the included tables.
-func (p *Plan) Graph() *graph.Graph { return p.graph }
-
 // Selector describes how a root picks rows, e.g. "where status = 'paid'
 // order by id limit 10".
 func Selector(r config.ResolvedRoot) string {
