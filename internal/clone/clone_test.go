@@ -234,3 +234,27 @@ WHERE c.oid IN ('public.users'::regclass, 'other.notes'::regclass) ORDER BY 1`)
 		t.Errorf("analyzed tables (-want +got):\n%s", d)
 	}
 }
+
+// TestFragmentEndingInComment: a where or children_where may end in a --
+// comment; every query that embeds it (check, estimate, extraction) puts
+// it on lines of its own.
+func TestFragmentEndingInComment(t *testing.T) {
+	t.Parallel()
+	twinCase{
+		name:   "comment",
+		schema: subsetCases[0].schema,
+		config: `
+version: 1
+roots:
+  - table: users
+    where: name = 'ann' -- the first user
+    order_by: id -- oldest first
+    limit: 5
+foreign_keys:
+  - table: orders
+    columns: [user_id]
+    children_where: id > 0 -- all of them
+`,
+		want: subsetCases[0].want,
+	}.run(t)
+}

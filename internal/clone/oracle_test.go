@@ -61,7 +61,7 @@ func oracle(t *testing.T, src, yaml string) map[string][]string {
 		tb := cat.Table(r.Table)
 		var conds []string
 		if r.Where != "" {
-			conds = append(conds, "("+r.Where+")")
+			conds = append(conds, config.Condition(r.Where))
 		}
 		if r.Percent != nil {
 			conds = append(conds, fmt.Sprintf("(hashtextextended(ROW(%s)::text, 0) & 1048575) < %d", keyList(tb), int64(*r.Percent/100*1048576)))
@@ -75,7 +75,7 @@ func oracle(t *testing.T, src, yaml string) map[string][]string {
 			if order == "" {
 				order = keyList(tb)
 			}
-			q += fmt.Sprintf(" ORDER BY %s LIMIT %d", order, *r.Limit)
+			q += fmt.Sprintf(" %sLIMIT %d", config.OrderByClause(order), *r.Limit)
 		}
 		exec(fmt.Sprintf("UPDATE %s SET _o_sel = true, _o_down = true WHERE (tableoid, ctid) IN (%s)", fromOnly(tb), q))
 	}
@@ -101,7 +101,7 @@ func oracle(t *testing.T, src, yaml string) map[string][]string {
 			if (!hasRule || rule.FollowChildren) && !schemaOnly(fk.Child) {
 				where := "true"
 				if hasRule && rule.ChildrenWhere != "" {
-					where = "(" + rule.ChildrenWhere + ")"
+					where = config.Condition(rule.ChildrenWhere)
 				}
 				changed += exec(fmt.Sprintf("UPDATE %s AS c SET _o_sel = true, _o_down = true WHERE NOT c._o_down AND %s AND EXISTS (SELECT 1 FROM %s AS p WHERE p._o_down AND %s)",
 					fromOnly(child), where, fromOnly(parent), on))

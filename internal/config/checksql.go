@@ -16,24 +16,14 @@ import (
 	"github.com/pgtwin/pgtwin/internal/catalog"
 )
 
-// WhereClause embeds a user's WHERE fragment the way CheckSQL checked it:
-// in parentheses, each on its own line, so that a trailing -- comment ends
-// before the closing parenthesis. It returns "" for an empty fragment.
-func WhereClause(where string) string {
-	if where == "" {
-		return ""
-	}
-	return "WHERE (\n" + where + "\n)"
-}
+// Condition embeds a user's boolean fragment (where, children_where) the
+// way CheckSQL checked it: in parentheses, each on its own line, so that a
+// trailing -- comment ends before the closing parenthesis.
+func Condition(frag string) string { return "(\n" + frag + "\n)" }
 
-// OrderByClause embeds a user's ORDER BY list the way CheckSQL checked it.
-// It returns "" for an empty list.
-func OrderByClause(orderBy string) string {
-	if orderBy == "" {
-		return ""
-	}
-	return "ORDER BY\n" + orderBy + "\n"
-}
+// OrderByClause embeds an ORDER BY list the way CheckSQL checked a user's:
+// on a line of its own, then a line break.
+func OrderByClause(orderBy string) string { return "ORDER BY\n" + orderBy + "\n" }
 
 // CheckSQL has the source server check every SQL fragment of the config:
 // each root's where and order_by, and each foreign-key rule's
@@ -134,7 +124,10 @@ func (c *sqlChecker) check(ctx context.Context, path string, fallback int, table
 		prefix = head + "WHERE (\n"
 		sql = prefix + where + "\n)\nLIMIT 1"
 	} else {
-		prefix = head + WhereClause(where) + "\nORDER BY\n"
+		if where != "" {
+			head += "WHERE " + Condition(where) + "\n"
+		}
+		prefix = head + "ORDER BY\n"
 		sql = prefix + orderBy + "\nLIMIT 1"
 	}
 	start := utf8.RuneCountInString(prefix) // where the fragment starts, in characters

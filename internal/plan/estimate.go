@@ -42,10 +42,10 @@ func EstimateRoots(ctx context.Context, tx pgx.Tx, res *config.Resolved) (map[ca
 func RootQuery(r config.ResolvedRoot, cols string) string {
 	q := "SELECT " + cols + " FROM " + r.Table.String()
 	if r.Where != "" {
-		q += " WHERE (" + r.Where + ")"
+		q += " WHERE " + config.Condition(r.Where)
 	}
 	if r.OrderBy != "" {
-		q += " ORDER BY " + r.OrderBy
+		q += " " + config.OrderByClause(r.OrderBy)
 	}
 	if r.Limit != nil {
 		q += fmt.Sprintf(" LIMIT %d", *r.Limit)

@@ -16,7 +16,7 @@ import (
 func rootQuery(ts *tableState, r config.ResolvedRoot) string {
 	var conds []string
 	if r.Where != "" {
-		conds = append(conds, paren(r.Where))
+		conds = append(conds, config.Condition(r.Where))
 	}
 	if r.Percent != nil {
 		conds = append(conds, fmt.Sprintf("(hashtextextended(ROW(%s)::text, 0) & 1048575) < %d",
@@ -31,14 +31,10 @@ func rootQuery(ts *tableState, r config.ResolvedRoot) string {
 		if order == "" {
 			order = identityList(ts)
 		}
-		q += fmt.Sprintf(" ORDER BY\n%s\nLIMIT %d", order, *r.Limit)
+		q += fmt.Sprintf(" %sLIMIT %d", config.OrderByClause(order), *r.Limit)
 	}
 	return "COPY (" + q + ") TO STDOUT"
 }
-
-// paren wraps a user's SQL fragment the way config.CheckSQL checked it: on
-// lines of its own, so a trailing -- comment ends before the parenthesis.
-func paren(sql string) string { return "(\n" + sql + "\n)" }
 
 // identityList is the SQL list of the columns that identify a row.
 func identityList(ts *tableState) string {
@@ -70,7 +66,7 @@ func lookupQuery(ts *tableState, cols []string, keys [][]string, where string) s
 	q := fmt.Sprintf("SELECT %s FROM %s WHERE (%s) IN (SELECT %s FROM unnest(%s) AS u(%s))",
 		ts.selectList, ts.from, quoteColumns(cols), strings.Join(sel, ", "), strings.Join(arrays, ", "), strings.Join(names, ", "))
 	if where != "" {
-		q += " AND " + paren(where)
+		q += " AND " + config.Condition(where)
 	}
 	return "COPY (" + q + ") TO STDOUT"
 }
