@@ -297,7 +297,7 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string, line int) 
 			continue
 		}
 		d.lines[p] = kv.key.Line
-		d.decode(kv.val, v.Field(i), p, kv.key.Line)
+		d.decode(kv.val, v.FieldByIndex(i), p, kv.key.Line)
 	}
 }
 
@@ -411,22 +411,29 @@ func describe(n *yaml.Node) string {
 }
 
 // yamlFields maps the yaml key names of a struct type's fields to their
-// index; fields tagged yaml:"-" are left out.
-func yamlFields(t reflect.Type) map[string]int {
-	out := map[string]int{}
+// index path; fields tagged yaml:"-" are left out, and the fields of an
+// embedded struct tagged yaml:",inline" are the struct's own.
+func yamlFields(t reflect.Type) map[string][]int {
+	out := map[string][]int{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if !f.IsExported() {
 			continue
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 		if name == "-" {
+			continue
+		}
+		if f.Anonymous && opts == "inline" {
+			for k, idx := range yamlFields(f.Type) {
+				out[k] = append([]int{i}, idx...)
+			}
 			continue
 		}
 		if name == "" {
 			name = strings.ToLower(f.Name)
 		}
-		out[name] = i
+		out[name] = []int{i}
 	}
 	return out
 }

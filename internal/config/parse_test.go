@@ -329,7 +329,7 @@ func TestFullUsesEveryKey(t *testing.T) {
 			if !used[p] {
 				t.Errorf("testdata/full.yaml does not use %s", p)
 			}
-			ft := typ.Field(i).Type
+			ft := typ.FieldByIndex(i).Type
 			for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
 				ft = ft.Elem()
 			}

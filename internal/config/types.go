@@ -31,6 +31,9 @@ type Config struct {
 	// back when the run crosses them. The --max-rows, --max-bytes and
 	// --max-duration flags win over them.
 	Budgets Budgets `yaml:"budgets,omitempty" json:"budgets,omitempty"`
+	// Masking replaces personal data with masked values on its way into
+	// the twin.
+	Masking *Masking `yaml:"masking,omitempty" json:"masking,omitempty"`
 
 	// File is the path the config was read from, for messages.
 	File string `yaml:"-" json:"-"`
@@ -144,4 +147,76 @@ type Budgets struct {
 	// rolled back: a Go duration such as "30s", "15m" or "1h30m".
 	MaxDuration string `yaml:"max_duration,omitempty" json:"max_duration,omitempty"`
 	Line        int    `yaml:"-" json:"-"`
+}
+
+// Unlisted policies of a masking section.
+const (
+	UnlistedRefuse = "refuse" // a personal-looking column without a rule refuses the run
+	UnlistedWarn   = "warn"   // it is listed as a warning and copied as it is
+)
+
+// DefaultMaskKeyEnv is the environment variable holding the masking key
+// when masking.key_env is not set.
+const DefaultMaskKeyEnv = "PGTWIN_MASK_KEY"
+
+// Masking says which columns are masked and how. A mask on a column that is
+// part of a foreign key applies to every column linked to it.
+type Masking struct {
+	// KeyEnv is the environment variable holding the secret masking key
+	// (default PGTWIN_MASK_KEY). Make one with `openssl rand -hex 32`.
+	KeyEnv string `yaml:"key_env,omitempty" json:"key_env,omitempty"`
+	// Unlisted says what a run does about columns that look personal and
+	// have no rule: "refuse" (the default: the run is refused, listing
+	// them) or "warn" (they are listed as warnings and copied as they are).
+	Unlisted string `yaml:"unlisted,omitempty" json:"unlisted,omitempty" jsonschema:"enum=refuse,enum=warn"`
+	// Columns are the masking rules.
+	Columns []MaskRule `yaml:"columns,omitempty" json:"columns,omitempty"`
+	Line    int        `yaml:"-" json:"-"`
+}
+
+// MaskRule masks one or more columns of a table.
+type MaskRule struct {
+	// Table is the table's name.
+	Table string `yaml:"table" json:"table"`
+	// Column is the column to mask (or Columns, for several).
+	Column string `yaml:"column,omitempty" json:"column,omitempty"`
+	// Columns are columns to mask alike, instead of Column.
+	Columns []string `yaml:"columns,omitempty" json:"columns,omitempty"`
+	// Mask is the mask: email, name, first_name, last_name, digits, text,
+	// hash, uuid, int, numeric, date, timestamp, null, value, template, sql,
+	// or keep (reviewed: not personal). Left out when paths are given.
+	Mask string `yaml:"mask,omitempty" json:"mask,omitempty" jsonschema:"enum=email,enum=name,enum=first_name,enum=last_name,enum=digits,enum=text,enum=hash,enum=uuid,enum=int,enum=numeric,enum=date,enum=timestamp,enum=null,enum=value,enum=template,enum=sql,enum=keep"`
+	MaskParams `yaml:",inline"`
+	// SQL is the expression of a sql mask, evaluated by the source in the
+	// extraction query over the row's columns, such as "'user ' || id".
+	SQL string `yaml:"sql,omitempty" json:"sql,omitempty"`
+	// Paths mask values inside a json or jsonb column, each path with its
+	// own mask.
+	Paths []MaskPath `yaml:"paths,omitempty" json:"paths,omitempty"`
+	Line  int        `yaml:"-" json:"-"`
+}
+
+// MaskParams are the settings some masks take.
+type MaskParams struct {
+	// Noise bounds the change of an int mask (absolute, default 1000) or of
+	// a numeric mask (percent, default 10).
+	Noise *float64 `yaml:"noise,omitempty" json:"noise,omitempty" jsonschema:"exclusiveMinimum=0"`
+	// Days bounds the shift of a date or timestamp mask (default 365).
+	Days *int `yaml:"days,omitempty" json:"days,omitempty" jsonschema:"minimum=1"`
+	// Value is the constant of a value mask.
+	Value *string `yaml:"value,omitempty" json:"value,omitempty"`
+	// Template is the text of a template mask: {column} stands for that
+	// column's value in the twin, such as "user{id}@example.com".
+	Template string `yaml:"template,omitempty" json:"template,omitempty"`
+}
+
+// MaskPath masks the values a path selects inside a json or jsonb value.
+type MaskPath struct {
+	// Path is $-rooted with .key and [*] steps: $.contact.email,
+	// $.phones[*].
+	Path string `yaml:"path" json:"path"`
+	// Mask is the mask for the values the path selects.
+	Mask       string `yaml:"mask" json:"mask" jsonschema:"enum=email,enum=name,enum=first_name,enum=last_name,enum=digits,enum=text,enum=hash,enum=uuid,enum=int,enum=numeric,enum=date,enum=timestamp,enum=null,enum=value,enum=template,enum=keep"`
+	MaskParams `yaml:",inline"`
+	Line       int `yaml:"-" json:"-"`
 }

@@ -153,6 +153,7 @@ func (d *decoder) validate(c *Config, top int) {
 	}
 
 	d.budgets(c)
+	d.masking(c)
 
 	for i, v := range c.VirtualForeignKeys {
 		e := fmt.Sprintf("virtual_foreign_keys[%d]", i)
