@@ -90,7 +90,7 @@ func (d *decoder) masking(c *Config) {
 			continue
 		}
 		if !slices.Contains(mask.Kinds, r.Mask) {
-			d.add(at("mask"), e+".mask", "unknown mask %q%s; the masks are %s", r.Mask, didYouMean(r.Mask, mask.Kinds), strings.Join(mask.Kinds, ", "))
+			d.add(at("mask"), e+".mask", "%s", unknownMask(r.Mask))
 			continue
 		}
 		d.maskParams(c, e, r.Mask, r.MaskParams, r.Line)
@@ -125,7 +125,7 @@ func (d *decoder) maskPath(c *Config, e string, p MaskPath) {
 	case p.Mask == mask.SQL:
 		d.add(at("mask"), e+".mask", "sql cannot mask a path; the source evaluates sql for whole columns only")
 	case !slices.Contains(mask.Kinds, p.Mask):
-		d.add(at("mask"), e+".mask", "unknown mask %q%s; the masks are %s", p.Mask, didYouMean(p.Mask, mask.Kinds), strings.Join(mask.Kinds, ", "))
+		d.add(at("mask"), e+".mask", "%s", unknownMask(p.Mask))
 	default:
 		d.maskParams(c, e, p.Mask, p.MaskParams, p.Line)
 	}
@@ -168,4 +168,12 @@ func (d *decoder) maskParams(c *Config, e, kind string, p MaskParams, line int) 
 			}
 		}
 	}
+}
+
+// unknownMask says a mask name is unknown, with the closest name or the list.
+func unknownMask(name string) string {
+	if s := didYouMean(name, mask.Kinds); s != "" {
+		return fmt.Sprintf("unknown mask %q%s", name, s)
+	}
+	return fmt.Sprintf("unknown mask %q; the masks are %s", name, strings.Join(mask.Kinds, ", "))
 }
