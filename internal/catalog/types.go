@@ -103,6 +103,16 @@ type Column struct {
 	Generated bool   `json:"generated,omitempty"` // GENERATED ALWAYS AS (…) STORED
 	Identity  string `json:"identity,omitempty"`  // "", "always" or "by default"
 	Default   string `json:"default,omitempty"`
+	// Base is format_type() of the type values are stored as: a domain's
+	// base type (with its length limit), an array's element type.
+	Base string `json:"base,omitempty"`
+	// Array is set for array columns (Base is then the element's type).
+	Array bool `json:"array,omitempty"`
+	// Unique is set when the column is part of the primary key, a UNIQUE
+	// constraint or any unique index (partial and expression ones too).
+	Unique bool `json:"unique,omitempty"`
+	// Comment is the column's COMMENT.
+	Comment string `json:"comment,omitempty"`
 }
 
 // FKMatch is a foreign key's MATCH type.
