@@ -39,6 +39,7 @@ func Check(cfg *Config, cat *catalog.Catalog) (*Resolved, error) {
 	c.tablesAndRoots()
 	c.virtualFKs()
 	c.fkRules()
+	c.masking()
 	if err := c.p.err(); err != nil {
 		return nil, err
 	}
@@ -165,32 +166,29 @@ func (c *checker) whyNotIncluded(schema string) string {
 // columns resolves column names of t listed at path; nil after a problem.
 func (c *checker) columns(t *catalog.Table, path string, raw []string, fallback int) []*catalog.Column {
 	out := make([]*catalog.Column, 0, len(raw))
-	ok := true
 	for i, r := range raw {
-		p := fmt.Sprintf("%s[%d]", path, i)
-		name, err := parseIdent(r)
-		if err != nil {
-			c.add(p, c.cfg.line(path, fallback), "column %v", err)
-			ok = false
-			continue
-		}
-		col := t.Column(name)
+		col := c.column(t, fmt.Sprintf("%s[%d]", path, i), r, c.cfg.line(path, fallback))
 		if col == nil {
-			var names []string
-			for _, col := range t.Columns {
-				names = append(names, col.Name)
-			}
-			c.add(p, c.cfg.line(path, fallback), "column %s does not exist in table %s%s",
-				quoteIdent(name), display(t.Name), didYouMean(name, names))
-			ok = false
-			continue
+			return nil
 		}
 		out = append(out, col)
 	}
-	if !ok {
+	return out
+}
+
+// column resolves one column name of t written at path; nil after a
+// problem.
+func (c *checker) column(t *catalog.Table, path, raw string, fallback int) *catalog.Column {
+	name, err := parseIdent(raw)
+	if err != nil {
+		c.add(path, fallback, "column %v", err)
 		return nil
 	}
-	return out
+	col := t.Column(name)
+	if col == nil {
+		c.add(path, fallback, "column %s does not exist in table %s%s", quoteIdent(name), display(t.Name), didYouMean(name, colNames(t.Columns)))
+	}
+	return col
 }
 
 // claim records that entry e picks table t, reporting a second claim.

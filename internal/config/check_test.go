@@ -35,6 +35,9 @@ func testCatalog() *catalog.Catalog {
 		{Name: n("public", "users"), Columns: []*catalog.Column{
 			col("id", "bigint", true), col("email", "text", true), col("external_id", "character varying(40)", false),
 			col("last_order_id", "bigint", false), col("created_at", "timestamp with time zone", false),
+			col("first_name", "text", false), col("last_name", "text", false), col("phone", "character varying(20)", false),
+			col("country", "character(2)", false), col("login_count", "integer", false), col("birth_date", "date", false),
+			col("notes", "text", false), col("avatar_url", "text", false), col("display_name", "text", false), col("profile", "jsonb", false),
 		}, PrimaryKey: []string{"id"}, UniqueKeys: [][]string{{"external_id"}}},
 		{Name: n("sales", "customers"), Columns: []*catalog.Column{col("id", "bigint", true)}, PrimaryKey: []string{"id"}},
 		{Name: n("sales", "invoices"), Columns: []*catalog.Column{
@@ -134,6 +137,14 @@ func TestCheckErrors(t *testing.T) {
 			`twin.yaml:4: virtual_foreign_keys[1]: declares virtual: sales.invoices(customer_ref) -> public.users(external_id) twice`},
 		{"virtual fk: in an excluded schema", src("version: 1", "schemas:", "  exclude: [sales]", "virtual_foreign_keys:", "  - {table: sales.invoices, columns: [customer_ref], references: users, referenced_columns: [external_id]}"),
 			`twin.yaml:5: virtual_foreign_keys[0].table: table sales.invoices is in schema sales, which is excluded (schemas.exclude)`},
+		{"masking: unknown column", src("version: 1", "masking:", "  columns:", "    - {table: users, column: emial, mask: email}"),
+			`twin.yaml:4: masking.columns[0].column: column emial does not exist in table public.users; did you mean email?`},
+		{"masking: unknown table", src("version: 1", "masking:", "  columns:", "    - {table: usres, column: email, mask: email}"),
+			`twin.yaml:4: masking.columns[0].table: table usres does not exist; did you mean users?`},
+		{"masking: a column with two rules", src("version: 1", "masking:", "  columns:", "    - {table: users, column: email, mask: email}", "    - {table: public.users, columns: [external_id, email], mask: text}"),
+			`twin.yaml:5: masking.columns[1].columns: column email of public.users already has a rule (masking.columns[0], line 4)`},
+		{"masking: template names an unknown column", src("version: 1", "masking:", "  columns:", "    - {table: users, column: email, mask: template, template: 'u{idd}@example.com'}"),
+			`twin.yaml:4: masking.columns[0].template: {idd}: column idd does not exist in table public.users; did you mean id?`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -251,6 +262,22 @@ func TestCheckFull(t *testing.T) {
 	}
 	if got := strings.Join(res.Schemas, ","); got != "Sales Dept,public,sales" {
 		t.Errorf("schemas %s", got)
+	}
+	m := res.Masking
+	if m == nil || m.KeyEnv != "PGTWIN_MASK_KEY" || m.Unlisted != UnlistedRefuse || len(m.Rules) != 11 {
+		t.Fatalf("masking %+v", m)
+	}
+	if r := m.Rules[2]; r.Column != "last_name" || r.Rule.Mask != "name" || r.Entry != "masking.columns[1]" || r.Line != 73 {
+		t.Errorf("rule for last_name %+v", r)
+	}
+	if r := m.Rules[5]; r.Column != "login_count" || r.Rule.Noise != 50 {
+		t.Errorf("rule for login_count %+v", r)
+	}
+	if r := m.Rules[10]; r.Column != "profile" || len(r.Rule.Paths) != 5 || r.Rule.Paths[1].Rule.Noise != 5 || r.Rule.Paths[0].Path != "$.contact.email" {
+		t.Errorf("rule for profile %+v", r)
+	}
+	if r := m.Rules[9]; r.SQL != "'user ' || id" {
+		t.Errorf("sql rule %+v", r)
 	}
 	if len(res.Copy) != 2 || len(res.Roots) != 4 || len(res.Rules) != 3 || len(res.VirtualFKs) != 1 {
 		t.Errorf("resolved %+v", res)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/mask"
 )
 
@@ -176,4 +177,106 @@ func unknownMask(name string) string {
 		return fmt.Sprintf("unknown mask %q%s", name, s)
 	}
 	return fmt.Sprintf("unknown mask %q; the masks are %s", name, strings.Join(mask.Kinds, ", "))
+}
+
+// ResolvedMasking is the masking section with its names resolved.
+type ResolvedMasking struct {
+	KeyEnv   string
+	Unlisted string
+	// Rules has one entry per masked column, in config order.
+	Rules []ResolvedMask
+}
+
+// ResolvedMask is the rule the config gives one column.
+type ResolvedMask struct {
+	Table  catalog.Name
+	Column string
+	Rule   mask.Rule
+	// SQL is the expression of a sql mask.
+	SQL string
+	// Entry names the rule in the config (masking.columns[2]) and Line is
+	// its line, for messages.
+	Entry string
+	Line  int
+}
+
+// Where says where the rule is written: "twin.yaml:12: masking.columns[2]".
+func (r ResolvedMask) Where(file string) string {
+	s := file
+	if s == "" {
+		s = "config"
+	}
+	if r.Line > 0 {
+		s += fmt.Sprintf(":%d", r.Line)
+	}
+	return s + ": " + r.Entry
+}
+
+// maskRule is the mask package's rule for a config rule.
+func maskRule(kind string, p MaskParams, paths []MaskPath) mask.Rule {
+	r := mask.Rule{Mask: kind, Value: p.Value, Template: p.Template}
+	if p.Noise != nil {
+		r.Noise = *p.Noise
+	}
+	if p.Days != nil {
+		r.Days = *p.Days
+	}
+	for _, mp := range paths {
+		r.Paths = append(r.Paths, mask.PathRule{Path: mp.Path, Rule: maskRule(mp.Mask, mp.MaskParams, nil)})
+	}
+	return r
+}
+
+// masking resolves the masking rules: tables and columns must exist, a
+// column is masked by one rule, and a template names columns of its table.
+func (c *checker) masking() {
+	m := c.cfg.Masking
+	if m == nil {
+		return
+	}
+	rm := &ResolvedMasking{KeyEnv: m.KeyEnv, Unlisted: m.Unlisted}
+	if rm.KeyEnv == "" {
+		rm.KeyEnv = DefaultMaskKeyEnv
+	}
+	if rm.Unlisted == "" {
+		rm.Unlisted = UnlistedRefuse
+	}
+	seen := map[catalog.Name]map[string]string{}
+	for i, r := range m.Columns {
+		e := fmt.Sprintf("masking.columns[%d]", i)
+		t := c.table(e+".table", r.Table, r.Line)
+		if t == nil {
+			continue
+		}
+		path := e + ".columns"
+		cols := c.columns(t, path, r.Columns, r.Line)
+		if r.Column != "" {
+			path = e + ".column"
+			cols = nil
+			if col := c.column(t, path, r.Column, r.Line); col != nil {
+				cols = []*catalog.Column{col}
+			}
+		}
+		for _, col := range TemplateColumns(r.Template) {
+			name, _ := parseIdent(col)
+			if t.Column(name) == nil {
+				c.add(e+".template", r.Line, "{%s}: column %s does not exist in table %s%s", col, quoteIdent(name), display(t.Name), didYouMean(name, colNames(t.Columns)))
+			}
+		}
+		line := c.cfg.line(e+".table", r.Line)
+		for _, col := range cols {
+			if seen[t.Name] == nil {
+				seen[t.Name] = map[string]string{}
+			}
+			if first, ok := seen[t.Name][col.Name]; ok {
+				c.add(path, r.Line, "column %s of %s already has a rule (%s)", quoteIdent(col.Name), display(t.Name), first)
+				continue
+			}
+			seen[t.Name][col.Name] = fmt.Sprintf("%s, line %d", e, line)
+			rm.Rules = append(rm.Rules, ResolvedMask{
+				Table: t.Name, Column: col.Name, Rule: maskRule(r.Mask, r.MaskParams, r.Paths), SQL: r.SQL, Entry: e, Line: line,
+			})
+		}
+	}
+	c.res.Masking = rm
 }

@@ -15,6 +15,8 @@ type Resolved struct {
 	Rules map[*catalog.ForeignKey]ResolvedFKRule
 	// VirtualFKs are the config's virtual foreign keys (Virtual is set).
 	VirtualFKs []*catalog.ForeignKey
+	// Masking is the masking section, nil when the config has none.
+	Masking *ResolvedMasking
 
 	lines map[string]int // the config's key lines, for CheckSQL's messages
 }
