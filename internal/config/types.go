@@ -185,7 +185,7 @@ type MaskRule struct {
 	// Mask is the mask: email, name, first_name, last_name, digits, text,
 	// hash, uuid, int, numeric, date, timestamp, null, value, template, sql,
 	// or keep (reviewed: not personal). Left out when paths are given.
-	Mask string `yaml:"mask,omitempty" json:"mask,omitempty" jsonschema:"enum=email,enum=name,enum=first_name,enum=last_name,enum=digits,enum=text,enum=hash,enum=uuid,enum=int,enum=numeric,enum=date,enum=timestamp,enum=null,enum=value,enum=template,enum=sql,enum=keep"`
+	Mask       string `yaml:"mask,omitempty" json:"mask,omitempty" jsonschema:"enum=email,enum=name,enum=first_name,enum=last_name,enum=digits,enum=text,enum=hash,enum=uuid,enum=int,enum=numeric,enum=date,enum=timestamp,enum=null,enum=value,enum=template,enum=sql,enum=keep"`
 	MaskParams `yaml:",inline"`
 	// SQL is the expression of a sql mask, evaluated by the source in the
 	// extraction query over the row's columns, such as "'user ' || id".
