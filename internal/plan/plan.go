@@ -40,6 +40,10 @@ type Plan struct {
 	// Problems make a clone impossible until the config changes.
 	Problems []string `json:"problems"`
 	Totals   Totals   `json:"totals"`
+	// Masks are the masked (and reviewed) columns, by table and column.
+	Masks []*MaskedColumn `json:"masked_columns"`
+	// Personal are the columns that look like personal data.
+	Personal []PersonalColumn `json:"personal_columns"`
 	graph    *graph.Graph
 }
 
@@ -216,6 +220,8 @@ func Build(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name
 		p.Cycles = append(p.Cycles, names)
 	}
 	p.warn(cat, res)
+	p.planMasking(cat, res, g.Edges)
+	p.Personal = []PersonalColumn{}
 	for _, t := range p.Tables {
 		p.Totals.Tables++
 		if t.EstimatedRows > 0 {

@@ -73,6 +73,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 			}
 		}
 	}
+	p.writeMasks(b)
 	if len(p.Warnings) > 0 {
 		fmt.Fprintf(b, "\nWarnings\n")
 		for _, w := range p.Warnings {
