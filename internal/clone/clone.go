@@ -69,11 +69,15 @@ type Report struct {
 	SnapshotAt time.Time     `json:"snapshot_at"`
 	Tables     []TableReport `json:"tables"`
 	CutKeys    []CutReport   `json:"cut_keys,omitempty"`
-	Phases     []Phase       `json:"phases"`
-	Rows       int64         `json:"rows"`
-	Bytes      int64         `json:"bytes"`
-	Seconds    float64       `json:"seconds"`
-	Warnings   []string      `json:"warnings"`
+	// Masked counts the values masked per column; MaskKeyFingerprint
+	// identifies the key (never the key itself).
+	Masked             []MaskedReport `json:"masked,omitempty"`
+	MaskKeyFingerprint string         `json:"mask_key_fingerprint,omitempty"`
+	Phases             []Phase        `json:"phases"`
+	Rows               int64          `json:"rows"`
+	Bytes              int64          `json:"bytes"`
+	Seconds            float64        `json:"seconds"`
+	Warnings           []string       `json:"warnings"`
 }
 
 // TableReport is one table's share of the twin.
@@ -93,6 +97,13 @@ type TableReport struct {
 type CutReport struct {
 	Key  string `json:"key"`
 	Rows int64  `json:"rows"`
+}
+
+// MaskedReport counts the non-NULL values masked in one column.
+type MaskedReport struct {
+	Table  string `json:"table"`
+	Column string `json:"column"`
+	Values int64  `json:"values"`
 }
 
 // Phase is a named step and how long it took.
@@ -166,6 +177,10 @@ func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 		return nil, &Refused{Reason: "the plan has problems (see pgtwin plan):\n  " + strings.Join(p.Problems, "\n  ")}
 	}
 	if err := checkEstimate(p, opts.Budget); err != nil {
+		return nil, err
+	}
+	key, masking, err := maskKey(res, p, opts.Getenv)
+	if err != nil {
 		return nil, err
 	}
 	est := make([]progress.Table, 0, len(p.Tables))
@@ -242,7 +257,8 @@ func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 	phase("data")
 	stats, err = subset.Run(ctx, sourceCopy{src.Conn.PgConn()}, l.Copy, src.Catalog, res, p, subset.Options{
 		MaxRows: opts.Budget.MaxRows, MaxBytes: opts.Budget.MaxBytes,
-		OnRows: func(t catalog.Name, rows, bytes int64) { prog.Rows(t.Display(), rows, bytes) },
+		OnRows:  func(t catalog.Name, rows, bytes int64) { prog.Rows(t.Display(), rows, bytes) },
+		MaskKey: key,
 	})
 	if ob := (*subset.OverBudget)(nil); errors.As(err, &ob) {
 		return nil, overBudget(ob, stats, p, opts.Budget)
@@ -261,6 +277,9 @@ func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 		rep.Rows += s.Rows
 		rep.Bytes += s.Bytes
 		rows[s.Table.Display()] = s.Rows
+		for _, m := range s.Masked {
+			rep.Masked = append(rep.Masked, MaskedReport{Table: s.Table.Display(), Column: m.Column, Values: m.Values})
+		}
 	}
 	for i := range rep.Tables {
 		if rep.Bytes > 0 {
@@ -296,10 +315,15 @@ func Run(ctx context.Context, opts Options) (_ *Report, err error) {
 	}
 
 	phase("commit")
-	if err := l.WriteMarker(ctx, load.Marker{
+	marker := load.Marker{
 		CreatedAt: time.Now(), SnapshotAt: src.SnapshotAt, Source: rep.Source, ConfigHash: configHash(opts.Config),
 		Version: opts.Version, Schemas: res.Schemas, Rows: rows,
-	}); err != nil {
+	}
+	if masking {
+		marker.MaskKeyFingerprint, marker.Masked = key.Fingerprint(), maskedColumns(p)
+		rep.MaskKeyFingerprint = marker.MaskKeyFingerprint
+	}
+	if err := l.WriteMarker(ctx, marker); err != nil {
 		return nil, err
 	}
 	// A first Ctrl-C must not race the COMMIT: cancelling it half-way

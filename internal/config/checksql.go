@@ -93,7 +93,40 @@ func CheckSQL(ctx context.Context, tx pgx.Tx, r *Resolved) error {
 			return err
 		}
 	}
+	if err := c.maskExprs(ctx); err != nil {
+		return err
+	}
 	return c.p.err()
+}
+
+// maskExprs checks the expression of each sql mask as the extraction
+// uses it: cast to its column's type.
+func (c *sqlChecker) maskExprs(ctx context.Context) error {
+	if c.r.Masking == nil {
+		return nil
+	}
+	done := map[string]bool{}
+	for _, m := range c.r.Masking.Rules {
+		path := m.Entry + ".sql"
+		if m.SQL == "" || done[path] {
+			continue
+		}
+		done[path] = true
+		line := m.Line
+		if l, ok := c.r.lines[path]; ok {
+			line = l
+		}
+		if err := checkFragment(m.SQL); err != nil {
+			c.p.add(line, path, "%v", err)
+			continue
+		}
+		prefix := "SELECT CAST((\n"
+		sql := prefix + m.SQL + "\n) AS " + m.Type + ")\nFROM " + m.Table.String() + "\nLIMIT 1"
+		if _, err := c.query(ctx, path, line, prefix, sql, m.SQL); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type sqlChecker struct {
@@ -130,6 +163,12 @@ func (c *sqlChecker) check(ctx context.Context, path string, fallback int, table
 		prefix = head + "ORDER BY\n"
 		sql = prefix + orderBy + "\nLIMIT 1"
 	}
+	return c.query(ctx, path, line, prefix, sql, frag)
+}
+
+// query runs sql, in which frag starts after prefix, and records a server
+// error as a problem of the fragment at path.
+func (c *sqlChecker) query(ctx context.Context, path string, line int, prefix, sql, frag string) (bool, error) {
 	start := utf8.RuneCountInString(prefix) // where the fragment starts, in characters
 	qerr := c.run(ctx, sql)
 	var pgErr *pgconn.PgError

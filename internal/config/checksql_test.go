@@ -168,3 +168,18 @@ func TestServerRejectsSecondStatement(t *testing.T) {
 		t.Fatalf("after the failure: %v", err)
 	}
 }
+
+func TestCheckSQLMasks(t *testing.T) {
+	tx := readOnlyTx(t)
+	res := &Resolved{File: "twin.yaml", Masking: &ResolvedMasking{Rules: []ResolvedMask{
+		{Table: usersName, Column: "email", SQL: "'user' || id || '@example.com'", Type: "text", Entry: "masking.columns[0]", Line: 4},
+		{Table: ordersName, Column: "note", SQL: "nott || 'x'", Type: "text", Entry: "masking.columns[1]", Line: 7},
+		{Table: usersName, Column: "created_at", SQL: "'yesterday'::date + 1", Type: "integer", Entry: "masking.columns[2]", Line: 10},
+	}}}
+	err := CheckSQL(context.Background(), tx, res)
+	want := `twin.yaml:7: masking.columns[1].sql: column "nott" does not exist (at character 1: "nott || 'x'"); hint: Perhaps you meant to reference the column "orders.note".` + "\n" +
+		`twin.yaml:10: masking.columns[2].sql: cannot cast type date to integer`
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant  %s", err, want)
+	}
+}

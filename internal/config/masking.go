@@ -192,8 +192,10 @@ type ResolvedMask struct {
 	Table  catalog.Name
 	Column string
 	Rule   mask.Rule
-	// SQL is the expression of a sql mask.
-	SQL string
+	// SQL is the expression of a sql mask; Type is the column's type, which
+	// the expression's value is cast to.
+	SQL  string
+	Type string
 	// Entry names the rule in the config (masking.columns[2]) and Line is
 	// its line, for messages.
 	Entry string
@@ -274,7 +276,7 @@ func (c *checker) masking() {
 			}
 			seen[t.Name][col.Name] = fmt.Sprintf("%s, line %d", e, line)
 			rm.Rules = append(rm.Rules, ResolvedMask{
-				Table: t.Name, Column: col.Name, Rule: maskRule(r.Mask, r.MaskParams, r.Paths), SQL: r.SQL, Entry: e, Line: line,
+				Table: t.Name, Column: col.Name, Rule: maskRule(r.Mask, r.MaskParams, r.Paths), SQL: r.SQL, Type: col.Type, Entry: e, Line: line,
 			})
 		}
 	}

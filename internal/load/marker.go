@@ -24,6 +24,11 @@ type Marker struct {
 	Version    string           `json:"pgtwin_version"`
 	Schemas    []string         `json:"schemas"`
 	Rows       map[string]int64 `json:"rows"`
+	// MaskKeyFingerprint identifies the masking key (never the key);
+	// Masked lists the masked columns, table.column to mask. Both are
+	// empty for a twin without masks.
+	MaskKeyFingerprint string            `json:"mask_key_fingerprint,omitempty"`
+	Masked             map[string]string `json:"masked,omitempty"`
 }
 
 // MarkerDDL creates the marker table (idempotent).
@@ -40,7 +45,9 @@ CREATE TABLE IF NOT EXISTS pgtwin.runs (
     pgtwin_version text NOT NULL,
     schemas     text[] NOT NULL,
     rows        jsonb NOT NULL
-);`
+);
+ALTER TABLE pgtwin.runs ADD COLUMN IF NOT EXISTS mask_key_fingerprint text,
+    ADD COLUMN IF NOT EXISTS masked jsonb;`
 
 // WriteMarker records m in pgtwin.runs.
 func (l *Loader) WriteMarker(ctx context.Context, m Marker) error {
@@ -51,8 +58,14 @@ func (l *Loader) WriteMarker(ctx context.Context, m Marker) error {
 	if err != nil {
 		return err
 	}
-	_, err = l.tx.Exec(ctx, `INSERT INTO pgtwin.runs (created_at, snapshot_at, source, source_system_identifier, config_sha256, pgtwin_version, schemas, rows)
-VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8)`, m.CreatedAt, m.SnapshotAt, m.Source, m.SystemID, m.ConfigHash, m.Version, m.Schemas, rows)
+	var masked []byte
+	if len(m.Masked) > 0 {
+		if masked, err = json.Marshal(m.Masked); err != nil {
+			return err
+		}
+	}
+	_, err = l.tx.Exec(ctx, `INSERT INTO pgtwin.runs (created_at, snapshot_at, source, source_system_identifier, config_sha256, pgtwin_version, schemas, rows, mask_key_fingerprint, masked)
+VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, NULLIF($9, ''), $10)`, m.CreatedAt, m.SnapshotAt, m.Source, m.SystemID, m.ConfigHash, m.Version, m.Schemas, rows, m.MaskKeyFingerprint, masked)
 	if err != nil {
 		return fmt.Errorf("record the marker: %w", err)
 	}
@@ -71,9 +84,19 @@ func ReadMarker(ctx context.Context, conn *pgx.Conn) (*Marker, error) {
 	}
 	var m Marker
 	var sysid *string
-	var rows []byte
-	err := conn.QueryRow(ctx, `SELECT created_at, snapshot_at, source, source_system_identifier, config_sha256, pgtwin_version, schemas, rows
-FROM pgtwin.runs ORDER BY id DESC LIMIT 1`).Scan(&m.CreatedAt, &m.SnapshotAt, &m.Source, &sysid, &m.ConfigHash, &m.Version, &m.Schemas, &rows)
+	var rows, masked []byte
+	var fingerprint *string
+	// Markers of earlier versions lack the masking columns.
+	var hasMasking bool
+	if err := conn.QueryRow(ctx, `SELECT count(*) = 2 FROM pg_catalog.pg_attribute WHERE attrelid = 'pgtwin.runs'::regclass AND attname IN ('mask_key_fingerprint', 'masked') AND NOT attisdropped`).Scan(&hasMasking); err != nil {
+		return nil, fmt.Errorf("read the pgtwin marker: %w", err)
+	}
+	maskCols := "NULL::text, NULL::jsonb"
+	if hasMasking {
+		maskCols = "mask_key_fingerprint, masked"
+	}
+	err := conn.QueryRow(ctx, `SELECT created_at, snapshot_at, source, source_system_identifier, config_sha256, pgtwin_version, schemas, rows, `+maskCols+`
+FROM pgtwin.runs ORDER BY id DESC LIMIT 1`).Scan(&m.CreatedAt, &m.SnapshotAt, &m.Source, &sysid, &m.ConfigHash, &m.Version, &m.Schemas, &rows, &fingerprint, &masked)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -85,6 +108,14 @@ FROM pgtwin.runs ORDER BY id DESC LIMIT 1`).Scan(&m.CreatedAt, &m.SnapshotAt, &m
 	}
 	if err := json.Unmarshal(rows, &m.Rows); err != nil {
 		return nil, fmt.Errorf("read the pgtwin marker: %w", err)
+	}
+	if fingerprint != nil {
+		m.MaskKeyFingerprint = *fingerprint
+	}
+	if masked != nil {
+		if err := json.Unmarshal(masked, &m.Masked); err != nil {
+			return nil, fmt.Errorf("read the pgtwin marker: %w", err)
+		}
 	}
 	return &m, nil
 }

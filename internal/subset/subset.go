@@ -28,6 +28,7 @@ import (
 	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/copytext"
+	"github.com/pgtwin/pgtwin/internal/mask"
 	"github.com/pgtwin/pgtwin/internal/plan"
 )
 
@@ -48,6 +49,15 @@ type TableStats struct {
 	Bytes    int64
 	Queries  int
 	Duration time.Duration
+	// Masked counts the non-NULL values masked in the stream, per column
+	// (in the order of the table's masked columns).
+	Masked []MaskedCount
+}
+
+// MaskedCount is how many values of a column were masked.
+type MaskedCount struct {
+	Column string
+	Values int64
 }
 
 // Options tune a run.
@@ -62,6 +72,8 @@ type Options struct {
 	// it starts and ends, and every ReportRows rows or ReportBytes bytes in
 	// between. It runs on the copying goroutine: keep it cheap.
 	OnRows func(table catalog.Name, rows, bytes int64)
+	// MaskKey is the key of the plan's masks (plan.Masks).
+	MaskKey mask.Key
 }
 
 // Reporting intervals of Options.OnRows, in rows and in bytes.
@@ -99,8 +111,11 @@ const (
 // Run copies the plan's rows from src to sink and returns per-table
 // statistics in the catalog's table order.
 func Run(ctx context.Context, src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved, p *plan.Plan, opts Options) ([]TableStats, error) {
-	e := newEngine(src, sink, cat, res, p, opts)
-	err := e.run(ctx)
+	e, err := newEngine(src, sink, cat, res, p, opts)
+	if err != nil {
+		return nil, err
+	}
+	err = e.run(ctx)
 	if e.over != nil {
 		// The pipes carry the budget error to both COPYs, which may
 		// report it in their own words first.
@@ -108,7 +123,13 @@ func Run(ctx context.Context, src Source, sink Sink, cat *catalog.Catalog, res *
 	}
 	var out []TableStats
 	for _, n := range e.order {
-		out = append(out, e.tables[n].stats)
+		ts := e.tables[n]
+		if rm := ts.masker; rm != nil {
+			for j, i := range rm.idx {
+				ts.stats.Masked = append(ts.stats.Masked, MaskedCount{Column: rm.cols[i], Values: rm.counts[j]})
+			}
+		}
+		out = append(out, ts.stats)
 	}
 	// On an error, the statistics say how far the run got.
 	return out, err
@@ -138,9 +159,10 @@ type tableState struct {
 	from       string   // FROM clause: ONLY t for ordinary tables
 	cols       []string // copied columns (generated ones are left to the target)
 	selectList string
-	extra      int   // trailing fields that are not copied (tableoid, ctid)
-	idIdx      []int // fields forming the row's identity
-	all        bool  // copied whole by a table rule
+	extra      int        // trailing fields that are not copied (tableoid, ctid)
+	idIdx      []int      // fields forming the row's identity
+	all        bool       // copied whole by a table rule
+	masker     *rowMasker // masks columns of new rows; nil when none is masked
 	copied     *keySet
 	downDone   *keySet
 	up         []*edgeState // keys followed to this table's parents
@@ -162,7 +184,7 @@ type edgeState struct {
 	downPending        keyQueue // parent key values whose children to look up
 }
 
-func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved, p *plan.Plan, opts Options) *engine {
+func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved, p *plan.Plan, opts Options) (*engine, error) {
 	e := &engine{src: src, sink: sink, res: res, batch: opts.BatchSize, tables: map[catalog.Name]*tableState{},
 		maxRows: math.MaxInt64, maxBytes: math.MaxInt64, nextRows: math.MaxInt64, nextBytes: math.MaxInt64, onRows: opts.OnRows}
 	if e.batch <= 0 {
@@ -174,6 +196,10 @@ func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved
 	if opts.MaxBytes > 0 {
 		e.maxBytes = opts.MaxBytes
 	}
+	masks := map[catalog.Name][]*plan.MaskedColumn{}
+	for _, m := range p.Masks {
+		masks[m.Name] = append(masks[m.Name], m)
+	}
 	for _, pt := range p.Tables {
 		t := cat.Table(pt.Name)
 		ts := &tableState{t: t, copied: newKeySet(), downDone: newKeySet(), all: res.Copy[t.Name] == config.CopyAll}
@@ -182,12 +208,27 @@ func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved
 		if t.Kind == catalog.Partitioned {
 			ts.from = t.Name.String()
 		}
+		sqlMasks := map[string]string{}
+		for _, m := range masks[t.Name] {
+			if m.Spec.Mask == mask.SQL {
+				sqlMasks[m.Column] = m.SQL
+			}
+		}
 		var quoted []string
 		for _, c := range t.Columns {
-			if !c.Generated {
-				ts.cols = append(ts.cols, c.Name)
+			if c.Generated {
+				continue
+			}
+			ts.cols = append(ts.cols, c.Name)
+			if expr, ok := sqlMasks[c.Name]; ok {
+				quoted = append(quoted, sqlMasked(expr, c.Type))
+			} else {
 				quoted = append(quoted, pgx.Identifier{c.Name}.Sanitize())
 			}
+		}
+		var err error
+		if ts.masker, err = newRowMasker(opts.MaskKey, ts.cols, masks[t.Name]); err != nil {
+			return nil, err
 		}
 		if len(t.PrimaryKey) > 0 {
 			ts.idIdx = indexes(ts.cols, t.PrimaryKey)
@@ -222,7 +263,7 @@ func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved
 			parent.down = append(parent.down, es)
 		}
 	}
-	return e
+	return e, nil
 }
 
 func (e *engine) run(ctx context.Context) error {
@@ -384,9 +425,14 @@ func (e *engine) scan(r io.Reader, ts *tableState, m mode, write func([]byte) er
 		idBuf = id
 		isNew := m == modeAll || (!ts.all && ts.copied.add(id))
 		if isNew {
-			if ts.extra > 0 {
+			switch {
+			case ts.masker != nil:
+				if out, err = ts.masker.apply(out[:0], fields[:len(ts.cols)]); err != nil {
+					return err
+				}
+			case ts.extra > 0:
 				out = copytext.AppendRow(out[:0], fields[:len(ts.cols)])
-			} else {
+			default:
 				out = append(row.Line, '\n')
 			}
 			if err := write(out); err != nil {
