@@ -147,6 +147,10 @@ func (p *Plan) planMasking(cat *catalog.Catalog, res *config.Resolved, fks []*ca
 			continue
 		}
 		if r.Rule.Mask == mask.SQL {
+			if slices.Contains(t.PrimaryKey, c.column) {
+				p.Problems = append(p.Problems, fmt.Sprintf("%s: a sql mask cannot mask %s, part of the primary key of %s: pgtwin tells rows apart by it; use %s",
+					r.Where(res.File), c, c.table.Display(), suggestInjective(m.Target.Type)))
+			}
 			continue
 		}
 		if _, err := mask.Compile(mask.Key{}, r.Rule, m.Target); err != nil {
