@@ -26,9 +26,6 @@ func people() *catalog.Catalog {
 		{Name: name("users"), Columns: []*catalog.Column{col("id", "integer", true), col("email", "text", true), col("name", "text", false),
 			col("referred_by", "text", false), col("born", "date", false), col("uid", "uuid", false)}, PrimaryKey: []string{"id"}, UniqueKeys: [][]string{{"email"}}},
 	}}
-	for i, c := range cat.Tables[3].Columns {
-		c.Num = int16(i + 1)
-	}
 	for _, t := range cat.Tables {
 		for i, c := range t.Columns {
 			c.Num = int16(i + 1)
