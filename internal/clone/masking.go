@@ -2,6 +2,7 @@ package clone
 
 import (
 	"github.com/pgtwin/pgtwin/internal/config"
+	"github.com/pgtwin/pgtwin/internal/load"
 	"github.com/pgtwin/pgtwin/internal/mask"
 	"github.com/pgtwin/pgtwin/internal/plan"
 )
@@ -23,13 +24,12 @@ func maskKey(res *config.Resolved, p *plan.Plan, getenv func(string) string) (k 
 	return k, true, nil
 }
 
-// maskedColumns lists the masked columns for the marker: table.column to
-// mask.
-func maskedColumns(p *plan.Plan) map[string]string {
-	out := map[string]string{}
+// maskedColumns lists the masked columns for the marker.
+func maskedColumns(p *plan.Plan) []load.MaskedColumn {
+	var out []load.MaskedColumn
 	for _, m := range p.Masks {
 		if !m.Keep() {
-			out[m.Table+"."+m.Column] = m.Mask
+			out = append(out, load.MaskedColumn{Table: m.Name, Column: m.Column, Mask: m.Mask})
 		}
 	}
 	return out

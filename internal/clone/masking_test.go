@@ -152,7 +152,8 @@ func TestMaskedKeysKeepEveryConstraint(t *testing.T) {
 	if !strings.HasPrefix(fp, "sha256:") || strings.Contains(fp, "kkkk") || fp != rep.MaskKeyFingerprint {
 		t.Errorf("marker fingerprint %q, report %q", fp, rep.MaskKeyFingerprint)
 	}
-	if got := scalar(t, tgt, "SELECT masked->>'public.events.account_code' FROM pgtwin.runs ORDER BY id DESC LIMIT 1"); got != "text" {
+	if got := scalar(t, tgt, `SELECT m->>'mask' FROM pgtwin.runs, jsonb_array_elements(masked) m
+		WHERE m->'table'->>'name' = 'events' AND m->>'column' = 'account_code' ORDER BY id DESC LIMIT 1`); got != "text" {
 		t.Errorf("marker: events.account_code masked by %q, want text (linked to accounts.code)", got)
 	}
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/human"
 )
 
@@ -25,10 +26,17 @@ type Marker struct {
 	Schemas    []string         `json:"schemas"`
 	Rows       map[string]int64 `json:"rows"`
 	// MaskKeyFingerprint identifies the masking key (never the key);
-	// Masked lists the masked columns, table.column to mask. Both are
-	// empty for a twin without masks.
-	MaskKeyFingerprint string            `json:"mask_key_fingerprint,omitempty"`
-	Masked             map[string]string `json:"masked,omitempty"`
+	// Masked lists the masked columns. Both are empty for a twin without
+	// masks.
+	MaskKeyFingerprint string         `json:"mask_key_fingerprint,omitempty"`
+	Masked             []MaskedColumn `json:"masked,omitempty"`
+}
+
+// MaskedColumn is a column whose values the twin holds masked.
+type MaskedColumn struct {
+	Table  catalog.Name `json:"table"`
+	Column string       `json:"column"`
+	Mask   string       `json:"mask"`
 }
 
 // MarkerDDL creates the marker table (idempotent).
