@@ -13,8 +13,6 @@
 // COPY's own escaping is undone), with DateStyle ISO.
 package mask
 
-import "fmt"
-
 // Kind is a mask's name as the config writes it.
 const (
 	Email     = "email"
@@ -124,29 +122,4 @@ type Row interface {
 	// Value returns the column's value in the twin (masked when it is
 	// masked) and whether it is NULL.
 	Value(column string) (v []byte, null bool)
-}
-
-// Masker masks one column's values.
-type Masker struct {
-	rule Rule
-	col  Column
-}
-
-// Compile checks that rule fits col and returns its masker. The error
-// names the column and says why (email on varchar(4), uuid on integer, a
-// non-injective mask on a unique column, null on a NOT NULL column).
-// Columns linked by a foreign key must be compiled with the same Type (the
-// narrowest of the group) so that they mask alike.
-func Compile(k Key, rule Rule, col Column) (*Masker, error) {
-	return nil, fmt.Errorf("%s: mask %s: not implemented", col, rule.Mask)
-}
-
-// Uses lists the other columns a template mask reads.
-func (m *Masker) Uses() []string { return nil }
-
-// Mask appends the masked value of v to dst. null says v is NULL; NULL
-// stays NULL unless the mask is null or value. The returned bool says
-// whether the result is NULL. Errors never quote v.
-func (m *Masker) Mask(dst, v []byte, null bool, row Row) ([]byte, bool, error) {
-	return dst, null, fmt.Errorf("%s: not implemented", m.col)
 }
