@@ -108,10 +108,9 @@ func (m *nameMasker) mask(dst, v []byte, _ Row) ([]byte, error) {
 // whose first block holds v's length (so no input is a prefix of another's
 // blocks).
 func (p *perm) digest(v []byte) uint64 {
-	var h [16]byte
-	h[0] = domMAC
-	binary.LittleEndian.PutUint64(h[8:], uint64(len(v)))
-	p.b.Encrypt(p.mac[:], h[:])
+	p.in = [16]byte{0: domMAC}
+	binary.LittleEndian.PutUint64(p.in[8:], uint64(len(v)))
+	p.b.Encrypt(p.mac[:], p.in[:])
 	for len(v) > 0 {
 		n := copy(p.in[:], v)
 		for i := n; i < 16; i++ {

@@ -17,8 +17,8 @@ import (
 // through the whole domain, which is a permutation with none: no value is
 // ever masked to itself.
 
-// rounds is the number of Feistel rounds (FF1 uses 10).
-const rounds = 10
+// rounds is the number of Feistel rounds (FF1 uses 10, FF3-1 8).
+const rounds = 8
 
 // Tweak domains: the first byte of a tweak block, so that the permutations
 // of different shapes never share round inputs.
@@ -51,11 +51,10 @@ func newPerm(key []byte) *perm {
 
 // setTweak starts a domain: T = AES(dom ‖ x ‖ y).
 func (p *perm) setTweak(dom byte, x, y uint64) {
-	var h [16]byte
-	binary.LittleEndian.PutUint64(h[0:], x)
-	h[0] ^= dom
-	binary.LittleEndian.PutUint64(h[8:], y)
-	p.b.Encrypt(p.t[:], h[:])
+	binary.LittleEndian.PutUint64(p.in[0:], x)
+	p.in[0] ^= dom
+	binary.LittleEndian.PutUint64(p.in[8:], y)
+	p.b.Encrypt(p.t[:], p.in[:])
 }
 
 // roundMAC computes the round function of round r on src (digits < 256):
@@ -96,7 +95,8 @@ func (p *perm) addRound(r int, src, dst, rad []uint8, inverse bool) {
 			k = 0
 		}
 		m := rad[i]
-		d := stream[k] % m
+		// stream[k] scaled to [0, m) by a multiply and shift, not a division.
+		d := uint8(uint16(stream[k]) * uint16(m) >> 8)
 		k++
 		if inverse {
 			d = m - d
