@@ -207,6 +207,9 @@ func compileValue(k Key, rule Rule, col Column, m *Masker) (valueMasker, error) 
 		m.uses = tm.uses
 		return tm, nil
 	}
+	if kind == UUID && t.Kind == StringType && t.MaxLen > 0 && t.MaxLen < 36 {
+		return nil, fmt.Errorf("a uuid is 36 characters, longer than %s allows", typeName(t))
+	}
 	sub := k.derive(canonical(rule))
 	p := newPerm(sub[:16])
 	switch kind {

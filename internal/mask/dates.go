@@ -11,8 +11,9 @@ import (
 // fractional seconds and the time zone offset are kept as they are. A
 // timestamptz is moved as an instant (its UTC seconds), so equal instants
 // written with different offsets stay equal and the mask is one-to-one on
-// instants. "infinity", "-infinity" and dates BC are kept, as are the
-// first and last day PostgreSQL can store (for timestamptz).
+// instants. Dates before 10000-01-01 stay before it (blocks are cut
+// there). "infinity", "-infinity" and dates BC are kept, as are, for
+// timestamptz, the first and last day PostgreSQL can store.
 //
 // Values are DateStyle ISO: 2024-03-05, 2024-03-05 12:34:56.123456+05:30;
 // a 'T' between date and time and a 'Z' offset (ISO 8601, in JSON) are
@@ -24,6 +25,19 @@ var (
 	dateMaxDay = daysFromCivil(5874897, 12, 31) - dayMin
 	tsMaxSec   = (daysFromCivil(294276, 12, 31)-dayMin+1)*86400 - 1
 )
+
+// y10kDay is 10000-01-01: dates before it stay before it (9999-12-31 is
+// a common "forever"; and programs that read 4-digit years keep working).
+var y10kDay = daysFromCivil(10000, 1, 1) - dayMin
+
+// shiftSplit moves x in [0, max] by σ in its block of size bs, [0, split)
+// and [split, max] being separate domains.
+func shiftSplit(p *perm, x, split, max int64, bs uint64) int64 {
+	if x < split {
+		return int64(p.shiftInBlock(uint64(x), uint64(split-1), bs, 0))
+	}
+	return split + int64(p.shiftInBlock(uint64(x-split), uint64(max-split), bs, 1))
+}
 
 var (
 	errNotDate      = errors.New("value is not a date (YYYY-MM-DD)")
@@ -43,7 +57,7 @@ func (m *dateMasker) mask(dst, v []byte, _ Row) ([]byte, error) {
 	if !ok || d > dateMaxDay {
 		return dst, errNotDate
 	}
-	d = int64(m.p.shiftInBlock(uint64(d), uint64(dateMaxDay), m.bs, 0))
+	d = shiftSplit(m.p, d, y10kDay, dateMaxDay, m.bs)
 	return appendDate(dst, d), nil
 }
 
@@ -71,9 +85,9 @@ func (m *tsMasker) mask(dst, v []byte, _ Row) ([]byte, error) {
 		if o < 0 || o > span {
 			return append(dst, v...), nil
 		}
-		local = int64(m.p.shiftInBlock(uint64(o), uint64(span), m.bs, 1)) + 86400 + t.off
+		local = shiftSplit(m.p, o, y10kDay*86400-86400, span, m.bs) + 86400 + t.off
 	} else {
-		local = int64(m.p.shiftInBlock(uint64(local), uint64(tsMaxSec), m.bs, 0))
+		local = shiftSplit(m.p, local, y10kDay*86400, tsMaxSec, m.bs)
 	}
 	dst = appendDate(dst, local/86400)
 	dst = append(dst, v[t.dateEnd])
