@@ -29,6 +29,8 @@ type arrayScanner struct {
 	v     []byte
 	i     int
 	depth int
+	done  bool   // the outer array is closed
+	prev  tokKind
 	elem  []byte // the current element, unquoted and unescaped
 }
 
@@ -38,7 +40,7 @@ func isSpace(c byte) bool {
 
 // start reads the dimension prefix, returned as it is.
 func (s *arrayScanner) start(v []byte) ([]byte, error) {
-	s.v, s.i, s.depth = v, 0, 0
+	s.v, s.i, s.depth, s.done, s.prev = v, 0, 0, false, tokComma
 	var prefix []byte
 	if len(v) > 0 && v[0] == '[' {
 		for s.i < len(v) && v[s.i] != '=' {
@@ -63,7 +65,37 @@ func (s *arrayScanner) skipSpace() {
 	}
 }
 
+// next returns the next token, checking that it may follow the previous
+// one: values after { or a comma, a comma or } after a value, } after {.
 func (s *arrayScanner) next() (tokKind, error) {
+	tok, err := s.token()
+	if err != nil {
+		return tok, err
+	}
+	value := s.prev == tokOpen || s.prev == tokComma
+	switch tok {
+	case tokOpen, tokElem, tokNull:
+		if !value {
+			return tokEnd, errNotArray
+		}
+	case tokComma:
+		if value {
+			return tokEnd, errNotArray
+		}
+	case tokClose:
+		if s.prev == tokComma {
+			return tokEnd, errNotArray
+		}
+	}
+	if tok == tokOpen || tok == tokComma {
+		s.prev = tok
+	} else {
+		s.prev = tokClose // a value
+	}
+	return tok, nil
+}
+
+func (s *arrayScanner) token() (tokKind, error) {
 	s.skipSpace()
 	if s.i == len(s.v) {
 		if s.depth != 0 {
@@ -72,7 +104,7 @@ func (s *arrayScanner) next() (tokKind, error) {
 		return tokEnd, nil
 	}
 	c := s.v[s.i]
-	if s.depth == 0 && c != '{' {
+	if s.done || s.depth == 0 && c != '{' {
 		return tokEnd, errNotArray // text after the array
 	}
 	switch c {
@@ -83,9 +115,7 @@ func (s *arrayScanner) next() (tokKind, error) {
 	case '}':
 		s.i++
 		s.depth--
-		if s.depth < 0 {
-			return tokEnd, errNotArray
-		}
+		s.done = s.depth == 0
 		return tokClose, nil
 	case ',':
 		s.i++
