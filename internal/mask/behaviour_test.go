@@ -181,7 +181,8 @@ func TestBoundaries(t *testing.T) {
 	}
 	// Integers at the ends of their type, with small noise.
 	for _, typ := range []Type{tInt2, tInt4, tInt8} {
-		for _, noise := range []float64{1, 2, 3, 10} {
+		// (7 divides 2^15-1 and 2^63-1: noise 6 makes a last block of one value.)
+		for _, noise := range []float64{1, 2, 3, 6, 10} {
 			m := compile(t, testKey, Rule{Mask: Int, Noise: noise}, col(typ))
 			for _, x := range []int64{typ.IntMin, typ.IntMin + 1, typ.IntMin + 2, -1, 0, 1, typ.IntMax - 2, typ.IntMax - 1, typ.IntMax} {
 				out := run(t, m, fmt.Sprint(x))
@@ -280,6 +281,30 @@ func TestNamesHashValueTemplate(t *testing.T) {
 		}
 		if err == nil && tc.typ.Fixed && run(t, m, "zz  ") != "ab  " {
 			t.Errorf("value not padded")
+		}
+	}
+}
+
+// block tiles [0, span] with blocks of at least 2 values (when span ≥ 1)
+// and fewer than bs+2, each value in the block that holds it.
+func TestBlock(t *testing.T) {
+	for span := uint64(0); span < 60; span++ {
+		for bs := uint64(2); bs < 15; bs++ { // bs is Noise+1 or Days+1, ≥ 2
+			next := uint64(0)
+			for o := uint64(0); o <= span; o++ {
+				start, size := block(o, span, bs)
+				if o < start || o >= start+size || start+size-1 > span {
+					t.Fatalf("block(%d, %d, %d) = %d, %d", o, span, bs, start, size)
+				}
+				if start == next {
+					next = start + size
+				} else if start > next {
+					t.Fatalf("span %d bs %d: gap before %d", span, bs, start)
+				}
+				if span >= 1 && size < 2 || size > bs+1 || bs >= 3 && size > bs {
+					t.Fatalf("span %d bs %d: block of %d at %d", span, bs, size, start)
+				}
+			}
 		}
 	}
 }

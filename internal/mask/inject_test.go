@@ -163,6 +163,9 @@ func TestSmallDomains(t *testing.T) {
 		{"1 upper letter", Text, tText, all(26, func(i int) string { return string(rune('A' + i)) }), true},
 		{"letter and digit", Text, tText, all(260, func(i int) string { return fmt.Sprintf("%c%d", 'a'+i/10, i%10) }), true},
 		{"2 letters", Email, tText, all(676, func(i int) string { return word(i, 2) + "@x.com" }), true},
+		// Every 3-letter word once, in varying case: lower() must stay unique.
+		{"3 letters, mixed case", Text, tText, all(17576, func(i int) string { return mixCase(word(i, 3), i*2654435761) }), true},
+		{"email, mixed case", Email, tText, all(17576, func(i int) string { return mixCase(word(i, 2)+"@"+word(i/676, 1)+".COM", i*40503) }), true},
 		{"numeric 1 digit", Numeric, tNumeric, all(10, strconv.Itoa), false},
 		{"numeric -1 digit", Numeric, tNumeric, all(9, func(i int) string { return strconv.Itoa(-1 - i) }), false},
 		{"numeric 0.d", Numeric, tNumeric, all(9, func(i int) string { return fmt.Sprintf("0.%d", i+1) }), false},
