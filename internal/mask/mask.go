@@ -9,8 +9,26 @@
 // one-to-one by construction: keyed format-preserving permutations, not
 // hash and hope.
 //
+// Each rule gets its own subkey, HMAC-SHA-256(key, "pgtwin/mask/v1/" and
+// the rule's kind and parameters), never the table or column. The
+// one-to-one masks permute the value's domain with σ(x) = π⁻¹(π(x)+1),
+// π a keyed permutation (an AES-based Feistel network over the value's
+// letters and digits, an AES-based Feistel over an integer range with
+// cycle walking, or AES itself for uuids): σ is one cycle through the whole
+// domain, so it never returns its input when the domain holds two values
+// or more. The exceptions, each documented with its mask: a text value with
+// no ASCII letter or digit (non-ASCII characters are kept in place, so
+// that the mask stays one-to-one and length-preserving), NaN, infinity,
+// dates BC, and the zeros numeric cannot move.
+//
 // Values are PostgreSQL's text output (what COPY … TO STDOUT sends, after
-// COPY's own escaping is undone), with DateStyle ISO.
+// COPY's own escaping is undone), with DateStyle ISO. Errors never quote a
+// value; a Masker's errors name its column.
+//
+// The files: key.go (the key), perm.go (the permutations), text.go (text,
+// email, digits), numbers.go (int, numeric), dates.go, uuid.go (uuid,
+// hash), names.go and namelist.go, template.go, array.go, json.go, and
+// compile.go (which mask fits which column).
 package mask
 
 // Kind is a mask's name as the config writes it.
