@@ -29,7 +29,7 @@ type arrayScanner struct {
 	v     []byte
 	i     int
 	depth int
-	done  bool   // the outer array is closed
+	done  bool // the outer array is closed
 	prev  tokKind
 	elem  []byte // the current element, unquoted and unescaped
 }

@@ -101,8 +101,16 @@ func TestKey(t *testing.T) {
 			t.Errorf("printing a Key shows it: %s", s)
 		}
 	}
-	if _, err := Compile(Key{}, rule(Text), col(tText)); err == nil {
-		t.Errorf("Compile without a key")
+	// Without a key, Compile checks the rule; its Masker does not mask.
+	if _, err := Compile(Key{}, rule(Int), col(tText)); err == nil {
+		t.Errorf("Compile without a key did not check the rule")
+	}
+	m, err := Compile(Key{}, rule(Text), col(tText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := m.Mask(nil, []byte("v"), false, nil); err == nil {
+		t.Errorf("a Masker compiled without a key masked")
 	}
 }
 
