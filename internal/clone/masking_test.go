@@ -73,6 +73,12 @@ masking:
       mask: text
 `
 
+// Two keys as openssl rand -hex 32 makes them.
+const (
+	keyA = "4b227777d4dd1fc61c6f884f48641d02b4d121d3fd328cb08b5531fcacdabf8a"
+	keyB = "ef2d127de37b942baad06145e54b0c619a1f22327b2ebbcfbec78f5564afe39d"
+)
+
 func maskedClone(t *testing.T, src, tgt, key string) (*clone.Report, error) {
 	t.Helper()
 	return runClone(src, tgt, maskedKeysConfig, func(o *clone.Options) {
@@ -98,7 +104,7 @@ func TestMaskedKeysKeepEveryConstraint(t *testing.T) {
 	t.Parallel()
 	src := pgtest.NewDB(t, maskedKeysSchema, "ANALYZE")
 	tgt := pgtest.NewDB(t)
-	rep, err := maskedClone(t, src, tgt, strings.Repeat("k", 32))
+	rep, err := maskedClone(t, src, tgt, keyA)
 	if err != nil {
 		t.Fatalf("clone: %v", err)
 	}
@@ -149,7 +155,7 @@ func TestMaskedKeysKeepEveryConstraint(t *testing.T) {
 	}
 	// The marker and the report carry the key's fingerprint, never the key.
 	fp := scalar(t, tgt, "SELECT mask_key_fingerprint FROM pgtwin.runs ORDER BY id DESC LIMIT 1")
-	if !strings.HasPrefix(fp, "sha256:") || strings.Contains(fp, "kkkk") || fp != rep.MaskKeyFingerprint {
+	if !strings.HasPrefix(fp, "sha256:") || strings.Contains(fp, keyA) || fp != rep.MaskKeyFingerprint {
 		t.Errorf("marker fingerprint %q, report %q", fp, rep.MaskKeyFingerprint)
 	}
 	if got := scalar(t, tgt, `SELECT m->>'mask' FROM pgtwin.runs, jsonb_array_elements(masked) m
@@ -159,11 +165,11 @@ func TestMaskedKeysKeepEveryConstraint(t *testing.T) {
 
 	// The same key gives the same twin; another key another one.
 	again := pgtest.NewDB(t)
-	if _, err := maskedClone(t, src, again, strings.Repeat("k", 32)); err != nil {
+	if _, err := maskedClone(t, src, again, keyA); err != nil {
 		t.Fatal(err)
 	}
 	other := pgtest.NewDB(t)
-	if _, err := maskedClone(t, src, other, strings.Repeat("q", 32)); err != nil {
+	if _, err := maskedClone(t, src, other, keyB); err != nil {
 		t.Fatal(err)
 	}
 	const dump = "SELECT string_agg(concat_ws(',', ref, id, code, email, manager_code, team_code), ';' ORDER BY ref) FROM accounts"
@@ -179,7 +185,7 @@ func TestMaskingWithoutKeyIsRefused(t *testing.T) {
 	t.Parallel()
 	src := pgtest.NewDB(t, maskedKeysSchema, "ANALYZE")
 	tgt := pgtest.NewDB(t, "CREATE SCHEMA keepme; CREATE TABLE keepme.t (x int); INSERT INTO keepme.t VALUES (7)")
-	for _, key := range []string{"", "short"} {
+	for _, key := range []string{"", "9f86d081884c"} {
 		_, err := maskedClone(t, src, tgt, key)
 		if !clone.IsRefused(err) || !strings.Contains(err.Error(), "TEST_MASK_KEY") || !strings.Contains(err.Error(), "openssl rand -hex 32") {
 			t.Errorf("key %q: err = %v, want a refusal naming TEST_MASK_KEY and how to make a key", key, err)

@@ -121,6 +121,7 @@ func (p *Plan) planMasking(cat *catalog.Catalog, res *config.Resolved, fks []*ca
 		}
 		return g
 	}
+	misfit := map[*config.ResolvedMask]bool{}
 	for _, c := range order {
 		r, m := owner[c], masked[c]
 		t := cat.Table(c.table)
@@ -154,7 +155,11 @@ func (p *Plan) planMasking(cat *catalog.Catalog, res *config.Resolved, fks []*ca
 			continue
 		}
 		if _, err := mask.Compile(mask.Key{}, r.Rule, m.Target); err != nil {
-			p.Problems = append(p.Problems, fmt.Sprintf("%s: %v", r.Where(res.File), err))
+			// Linked columns share the rule: one misfit says it for all.
+			if !misfit[r] {
+				p.Problems = append(p.Problems, fmt.Sprintf("%s: %v", r.Where(res.File), err))
+			}
+			misfit[r] = true
 			continue
 		}
 		for _, u := range config.TemplateColumns(r.Rule.Template) {

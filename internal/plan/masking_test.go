@@ -141,7 +141,7 @@ func TestPersonalColumns(t *testing.T) {
 		{Table: "public.users", Column: "born", Reasons: []string{"name suggests a birth date"}, Suggest: "date"},
 	}
 	for _, tt := range []struct {
-		name, masking string
+		name, masking      string
 		warnings, problems int
 	}{
 		{"no masking section: a warning", "", 1, 0},
