@@ -3,6 +3,8 @@ package pii
 import (
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/pgtwin/pgtwin/internal/catalog"
 )
 
@@ -165,5 +167,37 @@ func TestByTypeAndComment(t *testing.T) {
 		if tc.reason != "" && f.Reason() != tc.reason {
 			t.Errorf("%s %s: reason %q, want %q", tc.column, tc.typ, f.Reason(), tc.reason)
 		}
+	}
+}
+
+// TestLinkedColumns: a column linked by a foreign key to a flagged one is
+// flagged too, and both get the mask that fits the narrower, unique one.
+func TestLinkedColumns(t *testing.T) {
+	users := catalog.Name{Schema: "public", Name: "users"}
+	invites := catalog.Name{Schema: "public", Name: "invites"}
+	cat := &catalog.Catalog{
+		Tables: []*catalog.Table{
+			{Name: invites, Columns: []*catalog.Column{
+				{Name: "id", Num: 1, Type: "integer", Base: "integer", NotNull: true, Unique: true},
+				{Name: "sent_to", Num: 2, Type: "character varying(12)", Base: "character varying(12)", NotNull: true},
+			}},
+			{Name: users, Columns: []*catalog.Column{
+				{Name: "email", Num: 1, Type: "text", Base: "text", NotNull: true, Unique: true},
+			}},
+		},
+		ForeignKeys: []*catalog.ForeignKey{{Name: "invites_sent_to_fkey", Child: invites, ChildColumns: []string{"sent_to"}, Parent: users, ParentColumns: []string{"email"}}},
+	}
+	got := results(FromCatalog(cat, nil))
+	want := map[string]result{
+		"invites.sent_to": {"text", "", "linked by foreign key invites_sent_to_fkey to public.users.email"},
+		"users.email":     {"text", "", "name suggests an email address"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	// Without the link, each column on its own.
+	cat.ForeignKeys = nil
+	if d := cmp.Diff(map[string]result{"users.email": {"email", "", "name suggests an email address"}}, results(FromCatalog(cat, nil))); d != "" {
+		t.Errorf("unlinked (-want +got):\n%s", d)
 	}
 }

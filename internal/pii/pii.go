@@ -562,10 +562,12 @@ func linkGroups(cat *catalog.Catalog, include func(catalog.Name) bool, found []F
 		from, to colRef
 	}
 	var links []link
+	linked := map[colRef]bool{}
 	for _, fk := range cat.ForeignKeys {
 		for i := range fk.ChildColumns {
 			a, b := colRef{fk.Child, fk.ChildColumns[i]}, colRef{fk.Parent, fk.ParentColumns[i]}
 			links = append(links, link{fk, a, b})
+			linked[a], linked[b] = true, true
 			ra, rb := find(a), find(b)
 			if ra != rb {
 				parent[ra] = rb
@@ -595,10 +597,10 @@ func linkGroups(cat *catalog.Catalog, include func(catalog.Name) bool, found []F
 					continue
 				}
 				t := cat.Table(this.table)
-				c := t.Column(this.column)
-				if t == nil || c == nil {
+				if t == nil || t.Column(this.column) == nil {
 					continue
 				}
+				c := t.Column(this.column)
 				found = append(found, Finding{Table: this.table, Column: this.column, num: c.Num,
 					Reasons: []string{fmt.Sprintf("linked by foreign key %s to %s.%s", l.fk.Name, other.table.Display(), catalog.QuoteIfNeeded(other.column))}})
 				index[this] = len(found) - 1
@@ -611,7 +613,7 @@ func linkGroups(cat *catalog.Catalog, include func(catalog.Name) bool, found []F
 	groups := map[colRef][]int{}
 	for i, f := range found {
 		r := colRef{f.Table, f.Column}
-		if _, ok := parent[r]; ok {
+		if linked[r] {
 			groups[find(r)] = append(groups[find(r)], i)
 		}
 	}
