@@ -143,36 +143,67 @@ func TestReadFixture(t *testing.T) {
 
 	t.Run("columns", func(t *testing.T) {
 		diff(t, "users", []*catalog.Column{
-			{Name: "id", Num: 1, Type: "bigint", NotNull: true, Identity: "always"},
-			{Name: "email", Num: 2, Type: "text", NotNull: true},
-			{Name: "country", Num: 3, Type: "text"},
-			{Name: "mood", Num: 4, Type: "public.mood"},
-			{Name: "past_moods", Num: 5, Type: "public.mood[]", NotNull: true, Default: "'{}'::public.mood[]"},
-			{Name: "created_at", Num: 6, Type: "timestamp with time zone", NotNull: true, Default: "now()"},
+			{Name: "id", Num: 1, Type: "bigint", Base: "bigint", NotNull: true, Identity: "always", Unique: true},
+			{Name: "email", Num: 2, Type: "text", Base: "text", NotNull: true, Unique: true},
+			{Name: "country", Num: 3, Type: "text", Base: "text"},
+			{Name: "mood", Num: 4, Type: "public.mood", Base: "public.mood"},
+			{Name: "past_moods", Num: 5, Type: "public.mood[]", Base: "public.mood", Array: true, NotNull: true, Default: "'{}'::public.mood[]"},
+			{Name: "created_at", Num: 6, Type: "timestamp with time zone", Base: "timestamp with time zone", NotNull: true, Default: "now()"},
 		}, table(t, c, "public", "users").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID"))
 		diff(t, "order_items", []*catalog.Column{
-			{Name: "order_id", Num: 1, Type: "integer", NotNull: true},
-			{Name: "shop_id", Num: 2, Type: "integer", NotNull: true},
-			{Name: "line", Num: 3, Type: "integer", NotNull: true},
-			{Name: "product_sku", Num: 4, Type: "text", NotNull: true},
-			{Name: "qty", Num: 5, Type: "integer", NotNull: true},
-			{Name: "unit_price", Num: 6, Type: "numeric(10,2)", NotNull: true},
-			{Name: "total", Num: 7, Type: "numeric", Generated: true},
+			{Name: "order_id", Num: 1, Type: "integer", Base: "integer", NotNull: true, Unique: true},
+			{Name: "shop_id", Num: 2, Type: "integer", Base: "integer", NotNull: true, Unique: true},
+			{Name: "line", Num: 3, Type: "integer", Base: "integer", NotNull: true, Unique: true},
+			{Name: "product_sku", Num: 4, Type: "text", Base: "text", NotNull: true},
+			{Name: "qty", Num: 5, Type: "integer", Base: "integer", NotNull: true},
+			{Name: "unit_price", Num: 6, Type: "numeric(10,2)", Base: "numeric(10,2)", NotNull: true},
+			{Name: "total", Num: 7, Type: "numeric", Base: "numeric", Generated: true},
 		}, table(t, c, "public", "order_items").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID"))
 		diff(t, "categories", []*catalog.Column{
-			{Name: "id", Num: 1, Type: "integer", NotNull: true, Default: "nextval('public.categories_id_seq'::regclass)"},
-			{Name: "parent_id", Num: 2, Type: "integer"},
-			{Name: "name", Num: 3, Type: "text", NotNull: true},
+			{Name: "id", Num: 1, Type: "integer", Base: "integer", NotNull: true, Default: "nextval('public.categories_id_seq'::regclass)", Unique: true},
+			{Name: "parent_id", Num: 2, Type: "integer", Base: "integer"},
+			{Name: "name", Num: 3, Type: "text", Base: "text", NotNull: true},
 		}, table(t, c, "public", "categories").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID"))
 		diff(t, "shipments", []*catalog.Column{
-			{Name: "id", Num: 1, Type: "integer", NotNull: true, Identity: "by default"},
-			{Name: "order_id", Num: 2, Type: "integer"},
-			{Name: "shop_id", Num: 3, Type: "integer"},
+			{Name: "id", Num: 1, Type: "integer", Base: "integer", NotNull: true, Identity: "by default", Unique: true},
+			{Name: "order_id", Num: 2, Type: "integer", Base: "integer"},
+			{Name: "shop_id", Num: 3, Type: "integer", Base: "integer"},
 		}, table(t, c, "public", "shipments").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID"))
 		diff(t, "Order Lines", []*catalog.Column{
-			{Name: "id", Num: 1, Type: "integer", NotNull: true},
-			{Name: "CustomerID", Num: 2, Type: "integer", NotNull: true},
+			{Name: "id", Num: 1, Type: "integer", Base: "integer", NotNull: true, Unique: true},
+			{Name: "CustomerID", Num: 2, Type: "integer", Base: "integer", NotNull: true},
 		}, table(t, c, "Sales Dept", "Order Lines").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID"))
+		// Domains (over a domain), arrays of a domain, typmods, a comment,
+		// and columns that only an expression or a partial unique index
+		// makes unique.
+		diff(t, "employees", []*catalog.Column{
+			{Name: "id", Num: 1, Type: "integer", Base: "integer", NotNull: true, Unique: true},
+			{Name: "office_id", Num: 2, Type: "integer", Base: "integer", NotNull: true},
+			{Name: "login", Num: 3, Type: "character varying(30)", Base: "character varying(30)", Unique: true},
+			{Name: "badge", Num: 4, Type: "character(8)", Base: "character(8)", Unique: true},
+			{Name: "salary", Num: 5, Type: "numeric(9,2)", Base: "numeric(9,2)", Unique: true, Comment: "Confidential: personal pay"},
+			{Name: "phone", Num: 6, Type: "public.mobile_phone", Base: "character varying(20)"},
+			{Name: "phones", Num: 7, Type: "public.phone[]", Base: "character varying(20)", Array: true},
+			{Name: "tags", Num: 8, Type: "character varying(10)[]", Base: "character varying(10)", Array: true},
+		}, table(t, c, "public", "employees").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID"))
+		// The key of UNIQUE (sku) INCLUDE (price) is sku alone; the
+		// expression and partial unique indexes of countries read name and
+		// (in the predicate) active.
+		unique := map[string][]string{}
+		for _, tb := range []string{"products", "countries", "notes", "archived_notes", "events"} {
+			for _, col := range table(t, c, "public", tb).Columns {
+				if col.Unique {
+					unique[tb] = append(unique[tb], col.Name)
+				}
+			}
+		}
+		diff(t, "unique columns", map[string][]string{
+			"products":  {"id", "sku"},
+			"countries": {"iso", "name", "active"},
+			"notes":     {"id"},
+			"events":    {"id", "occurred_at"},
+			// archived_notes: keys are not inherited
+		}, unique)
 
 		var int4, moodArray uint32
 		if err := conn.QueryRow(context.Background(), `SELECT 'int4'::regtype::oid, '_mood'::regtype::oid`).Scan(&int4, &moodArray); err != nil {
@@ -362,8 +393,8 @@ func TestReadTx(t *testing.T) {
 		t.Errorf("search_path after ReadTx = %q", path)
 	}
 	diff(t, "jobs columns", []*catalog.Column{
-		{Name: "id", Num: 1, Type: "integer", NotNull: true, Default: "nextval('app.jobs_id_seq'::regclass)"},
-		{Name: "state", Num: 2, Type: "app.state", NotNull: true, Default: "'new'::app.state"},
+		{Name: "id", Num: 1, Type: "integer", Base: "integer", NotNull: true, Default: "nextval('app.jobs_id_seq'::regclass)", Unique: true},
+		{Name: "state", Num: 2, Type: "app.state", Base: "app.state", NotNull: true, Default: "'new'::app.state"},
 	}, table(t, c, "app", "jobs").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID"))
 }
 
@@ -466,5 +497,80 @@ ALTER TABLE payments_2024 ADD CONSTRAINT payments_2024_customer_fkey FOREIGN KEY
 	want := []string{"payments_2023_customer_fkey: public.payments(customer_id) -> public.customers(id)"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("foreign keys (-want +got):\n%s", d)
+	}
+}
+
+// TestColumnDetails covers the per-column facts masking relies on, beyond
+// the fixture: a domain over an array, a multi-dimensional array of a
+// domain over a domain, a unique index on one partition only (whose
+// attnums differ from its root's), a whole-row expression index, an
+// INCLUDE column that an index expression also reads, and an invalid
+// unique index, which pg_dump does not copy and which therefore does not
+// count.
+func TestColumnDetails(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.NewDB(t, `
+		CREATE DOMAIN code AS varchar(12);
+		CREATE DOMAIN short_code AS code CHECK (length(VALUE) > 1);
+		CREATE DOMAIN int_list AS int[];
+		CREATE TABLE things (
+			gone int,
+			id int,
+			codes short_code[][],
+			ints int_list,
+			amount numeric(12, 4) NOT NULL,
+			label char(3),
+			a text,
+			b text,
+			c text,
+			note text
+		);
+		ALTER TABLE things DROP COLUMN gone;
+		COMMENT ON COLUMN things.note IS 'free text';
+		CREATE UNIQUE INDEX things_upper_a ON things (upper(a)) INCLUDE (a, b);
+		CREATE TABLE rows_whole (x int, y text);
+		CREATE UNIQUE INDEX rows_whole_key ON rows_whole ((rows_whole));
+		CREATE TABLE ledger (id int, booked date NOT NULL, ref text) PARTITION BY RANGE (booked);
+		CREATE TABLE ledger_2024 (ref text, booked date NOT NULL, id int);
+		CREATE UNIQUE INDEX ledger_2024_ref ON ledger_2024 (ref);
+		ALTER TABLE ledger ATTACH PARTITION ledger_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+		CREATE TABLE dups (v text);
+		INSERT INTO dups VALUES ('x'), ('x');`)
+	conn := pgtest.Connect(t, db)
+	// A failed concurrent build leaves an invalid index behind.
+	if _, err := conn.Exec(ctx, `CREATE UNIQUE INDEX CONCURRENTLY dups_v ON dups (v)`); err == nil {
+		t.Fatal("CREATE UNIQUE INDEX on duplicates succeeded")
+	}
+	c, err := catalog.Read(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignore := cmpopts.IgnoreFields(catalog.Column{}, "TypeOID")
+	diff(t, "things", []*catalog.Column{
+		{Name: "id", Num: 2, Type: "integer", Base: "integer"},
+		{Name: "codes", Num: 3, Type: "public.short_code[]", Base: "character varying(12)", Array: true},
+		{Name: "ints", Num: 4, Type: "public.int_list", Base: "integer", Array: true},
+		{Name: "amount", Num: 5, Type: "numeric(12,4)", Base: "numeric(12,4)", NotNull: true},
+		{Name: "label", Num: 6, Type: "character(3)", Base: "character(3)"},
+		{Name: "a", Num: 7, Type: "text", Base: "text", Unique: true},
+		{Name: "b", Num: 8, Type: "text", Base: "text"},
+		{Name: "c", Num: 9, Type: "text", Base: "text"},
+		{Name: "note", Num: 10, Type: "text", Base: "text", Comment: "free text"},
+	}, table(t, c, "public", "things").Columns, ignore)
+	for _, tc := range []struct {
+		table  string
+		unique []string
+	}{
+		{"rows_whole", []string{"x", "y"}},
+		{"ledger", []string{"ref"}},
+		{"dups", nil},
+	} {
+		var got []string
+		for _, col := range table(t, c, "public", tc.table).Columns {
+			if col.Unique {
+				got = append(got, col.Name)
+			}
+		}
+		diff(t, tc.table+" unique columns", tc.unique, got)
 	}
 }

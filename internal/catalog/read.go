@@ -76,6 +76,9 @@ func ReadTx(ctx context.Context, tx pgx.Tx) (c *Catalog, err error) {
 	if err := readKeys(ctx, tx, tables); err != nil {
 		return nil, err
 	}
+	if err := readUniqueColumns(ctx, tx, tables); err != nil {
+		return nil, err
+	}
 	if c.ForeignKeys, err = readForeignKeys(ctx, tx, tables); err != nil {
 		return nil, err
 	}
@@ -317,12 +320,37 @@ func estimate(reltuples float64) int64 {
 // columnsQuery lists the live columns of the given tables. The default of a
 // generated column is its generation expression, which is not a default, so
 // it is left out.
+//
+// The base type (b) follows the column's type through domains (a domain's
+// typmod applies when the column has none: varchar(20) for a domain over
+// varchar(20)) and arrays (to the element type; an array column's typmod is
+// its element's), until it reaches a type that is neither.
 const columnsQuery = `
 SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
        a.atttypid, a.attnotnull, a.attgenerated = 's', a.attidentity::text,
-       CASE WHEN a.attgenerated = '' THEN COALESCE(pg_catalog.pg_get_expr(d.adbin, d.adrelid), '') ELSE '' END
+       CASE WHEN a.attgenerated = '' THEN COALESCE(pg_catalog.pg_get_expr(d.adbin, d.adrelid), '') ELSE '' END,
+       COALESCE(pg_catalog.col_description(a.attrelid, a.attnum), ''),
+       b.base, b.arr
 FROM pg_catalog.pg_attribute a
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+CROSS JOIN LATERAL (
+  WITH RECURSIVE r(typ, mod, arr, depth) AS (
+    SELECT a.atttypid, a.atttypmod, false, 0
+    UNION ALL
+    SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.typelem END,
+           CASE WHEN t.typtype = 'd' AND r.mod = -1 THEN t.typtypmod ELSE r.mod END,
+           r.arr OR t.typtype <> 'd',
+           r.depth + 1
+    FROM r
+    JOIN pg_catalog.pg_type t ON t.oid = r.typ
+    WHERE (t.typtype = 'd' OR (t.typcategory = 'A' AND t.typelem <> 0))
+      AND r.depth < 32
+  )
+  SELECT pg_catalog.format_type(r.typ, r.mod) AS base, r.arr
+  FROM r
+  ORDER BY r.depth DESC
+  LIMIT 1
+) b
 WHERE a.attrelid = ANY ($1::oid[])
   AND a.attnum > 0
   AND NOT a.attisdropped
@@ -340,6 +368,7 @@ func readColumns(ctx context.Context, tx pgx.Tx, ts *tableSet) error {
 	)
 	if _, err := pgx.ForEachRow(rows, []any{
 		&rel, &col.Num, &col.Name, &col.Type, &col.TypeOID, &col.NotNull, &col.Generated, &identity, &col.Default,
+		&col.Comment, &col.Base, &col.Array,
 	}, func() error {
 		t := ts.byOID[rel]
 		if t == nil {
@@ -356,6 +385,60 @@ func readColumns(ctx context.Context, tx pgx.Tx, ts *tableSet) error {
 		return nil
 	}); err != nil {
 		return fmt.Errorf("read columns: %w", err)
+	}
+	return nil
+}
+
+// uniqueColumnsQuery lists, by name, the columns that a valid unique index
+// (every primary key and UNIQUE constraint has one) depends on: its key
+// columns (not INCLUDE ones), and every column its expressions or its
+// predicate read, found as the Var nodes of pg_index.indexprs and indpred.
+// A whole-row Var (varattno 0) reads every column. Indexes of partitions
+// are read too: a unique index on one partition constrains the column of
+// the partitioned table.
+const uniqueColumnsQuery = `
+SELECT i.indrelid, a.attname
+FROM pg_catalog.pg_index i
+CROSS JOIN LATERAL (
+  SELECT ARRAY(
+    SELECT m[1]::int
+    FROM pg_catalog.regexp_matches(
+      COALESCE(i.indexprs::text, '') || ' ' || COALESCE(i.indpred::text, ''),
+      ':varattno (\d+)', 'g') AS m
+  ) AS attnos
+) v
+JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE i.indrelid = ANY ($1::oid[])
+  AND i.indisunique
+  AND i.indisvalid
+  AND (a.attnum = ANY (i.indkey[0:i.indnkeyatts - 1])
+       OR a.attnum = ANY (v.attnos)
+       OR 0 = ANY (v.attnos))`
+
+func readUniqueColumns(ctx context.Context, tx pgx.Tx, ts *tableSet) error {
+	oids := make([]uint32, 0, len(ts.logical))
+	for oid := range ts.logical {
+		oids = append(oids, oid)
+	}
+	rows, err := tx.Query(ctx, uniqueColumnsQuery, oids)
+	if err != nil {
+		return fmt.Errorf("read unique columns: %w", err)
+	}
+	var (
+		rel  uint32
+		name string
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&rel, &name}, func() error {
+		t := ts.logical[rel]
+		if t == nil {
+			return fmt.Errorf("unique index of unknown table %d", rel)
+		}
+		if c := t.Column(name); c != nil {
+			c.Unique = true
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read unique columns: %w", err)
 	}
 	return nil
 }

@@ -103,16 +103,23 @@ type Column struct {
 	Generated bool   `json:"generated,omitempty"` // GENERATED ALWAYS AS (…) STORED
 	Identity  string `json:"identity,omitempty"`  // "", "always" or "by default"
 	Default   string `json:"default,omitempty"`
-	// Base is format_type() of the type values are stored as: a domain's
-	// base type (with its length limit), an array's element type.
-	Base string `json:"base,omitempty"`
-	// Array is set for array columns (Base is then the element's type).
-	Array bool `json:"array,omitempty"`
-	// Unique is set when the column is part of the primary key, a UNIQUE
-	// constraint or any unique index (partial and expression ones too).
-	Unique bool `json:"unique,omitempty"`
-	// Comment is the column's COMMENT.
+	// Comment is the column's comment (COMMENT ON COLUMN), "" when none.
 	Comment string `json:"comment,omitempty"`
+	// Base is the type the column's values are made of, with its typmod, as
+	// format_type() prints it: a domain's base type (through domains over
+	// domains, with the domain's typmod), an array's element type (itself
+	// resolved through domains). "character varying(20)" for varchar(20),
+	// for varchar(20)[], and for an array of a domain over varchar(20).
+	Base string `json:"base,omitempty"`
+	// Array is set when the column (or the domain it is declared with) is
+	// an array.
+	Array bool `json:"array,omitempty"`
+	// Unique is set when a valid unique index depends on the column: the
+	// primary key, a UNIQUE constraint, or any unique index, partial and
+	// expression ones included (a column that an index expression or
+	// predicate reads counts), of the table or of one of its partitions.
+	// INCLUDE columns do not count.
+	Unique bool `json:"unique,omitempty"`
 }
 
 // FKMatch is a foreign key's MATCH type.

@@ -15,6 +15,7 @@ import (
 	"github.com/pgtwin/pgtwin/internal/clone"
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/graph"
+	"github.com/pgtwin/pgtwin/internal/pii"
 )
 
 // Thresholds of the starter config: tables at most this big that other
@@ -36,7 +37,10 @@ func newInit(env Env) *cobra.Command {
 		Long: `init reads the source's catalog (read-only) and writes a starter config: suggested
 roots (the largest tables that others reference), small lookup tables copied
 whole, every table listed with its estimated rows and keys, and comments
-explaining each option. Review it, then run pgtwin plan.`,
+explaining each option. It looks for columns that hold personal data (by
+name, type and comment, and by a small sample of values read in the same
+read-only snapshot; no value is ever printed) and writes a masking rule for
+each, with the reason. Review it, then run pgtwin plan.`,
 		Example: `  pgtwin init --source "$PROD_DATABASE_URL" --output twin.yaml
   pgtwin plan --config twin.yaml`,
 		Args: noArgs,
@@ -67,7 +71,16 @@ func (c *initCmd) run(ctx context.Context) error {
 		return err
 	}
 	defer src.Close(ctx)
-	text := starterConfig(src.Catalog, time.Now())
+	found := pii.FromCatalog(src.Catalog, nil)
+	sampled, warnings, err := pii.Sample(ctx, src.Tx, src.Catalog, nil, found)
+	if err != nil {
+		return fmt.Errorf("sample the source for personal data: %w", err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(c.env.Stderr, "pgtwin: warning: %s\n", w)
+	}
+	found = pii.Merge(src.Catalog, found, sampled)
+	text := starterConfig(src.Catalog, found, time.Now())
 	if c.output == "" {
 		_, err := io.WriteString(c.env.Stdout, text)
 		return err
@@ -79,10 +92,17 @@ func (c *initCmd) run(ctx context.Context) error {
 	return nil
 }
 
-// starterConfig writes the config text for cat.
-func starterConfig(cat *catalog.Catalog, now time.Time) string {
+// starterConfig writes the config text for cat, with a masking rule for
+// each of the personal-looking columns found. A small table that others
+// reference is suggested as a lookup table copied whole only when nothing
+// in it looks personal.
+func starterConfig(cat *catalog.Catalog, found []pii.Finding, now time.Time) string {
 	g := graph.FromCatalog(cat, nil)
-	var roots, lookups []*catalog.Table
+	personal := map[catalog.Name]bool{}
+	for _, f := range found {
+		personal[f.Table] = true
+	}
+	var roots, lookups, personalLookups []*catalog.Table
 	for _, t := range cat.Tables {
 		referenced := false
 		for _, fk := range g.Down[t.Name] {
@@ -92,6 +112,9 @@ func starterConfig(cat *catalog.Catalog, now time.Time) string {
 		}
 		switch {
 		case !referenced:
+		case t.EstimatedRows >= 0 && t.EstimatedRows <= lookupRows && personal[t.Name]:
+			// Never copy a table of personal data whole.
+			personalLookups = append(personalLookups, t)
 		case t.EstimatedRows >= 0 && t.EstimatedRows <= lookupRows:
 			lookups = append(lookups, t)
 		default:
@@ -149,6 +172,9 @@ version: 1
 	for _, t := range lookups {
 		fmt.Fprintf(&b, "  - table: %s  # ~%s rows\n    copy: all\n", yamlName(t.Name), count(t.EstimatedRows))
 	}
+	for _, t := range personalLookups {
+		fmt.Fprintf(&b, "  # %s (~%s rows) is small but holds personal data: not copied whole\n", t.Name.Display(), count(t.EstimatedRows))
+	}
 	b.WriteString(`  # - table: public.audit_log
   #   copy: schema
 
@@ -171,6 +197,9 @@ version: 1
 #     columns: [user_id]
 #     references: public.users
 
+`)
+	b.WriteString(maskingSection(found))
+	b.WriteString(`
 # The tables of the source (estimated rows; foreign keys):
 `)
 	for _, t := range cat.Tables {
@@ -186,6 +215,55 @@ version: 1
 	}
 	return b.String()
 }
+
+// maskingSection writes the masking section of a starter config: a rule
+// for every finding, with its reason as a comment, and unlisted: refuse, so
+// that a personal-looking column added later stops the run.
+func maskingSection(found []pii.Finding) string {
+	var b strings.Builder
+	b.WriteString(`# Masking: the columns below look personal; their values are replaced, on the
+# way into the twin, by values derived from them and a secret key (the same key
+# gives the same values in every run, so foreign keys and joins still match).
+# Make a key once and keep it secret, like a password:
+#   export PGTWIN_MASK_KEY=$(openssl rand -hex 32)
+# Review every rule: change its mask, or write mask: keep for a column you
+# reviewed that is not personal. With unlisted: refuse, a column that looks
+# personal and has no rule (one added to the source later, say) stops the run.
+masking:
+  key_env: PGTWIN_MASK_KEY      # env var holding the secret key (this is the default)
+  unlisted: refuse              # refuse | warn: columns that look personal and have no rule
+`)
+	if len(found) == 0 {
+		b.WriteString("  columns: []                  # nothing looked personal\n")
+		return b.String()
+	}
+	b.WriteString("  columns:\n")
+	for _, f := range found {
+		table, column := yamlName(f.Table), yamlScalar(catalog.QuoteIfNeeded(f.Column))
+		if f.Suggest == "" {
+			// No built-in mask fits: leave the rule to a person (the run
+			// refuses until there is one).
+			fmt.Fprintf(&b, "    # %s.%s: %s; no built-in mask fits it: write a rule (sql, template, value) or mask: keep\n",
+				f.Table.Display(), catalog.QuoteIfNeeded(f.Column), oneLine(f.Reason()))
+			fmt.Fprintf(&b, "    # - table: %s\n    #   column: %s\n    #   mask: sql\n", table, column)
+			continue
+		}
+		fmt.Fprintf(&b, "    - table: %s\n      column: %s\n", table, column)
+		line := "      mask: " + f.Suggest
+		if f.Value != "" {
+			b.WriteString(line + "\n")
+			line = "      value: " + yamlQuoted(f.Value)
+		}
+		fmt.Fprintf(&b, "%-31s # %s\n", line, oneLine(f.Reason()))
+	}
+	return b.String()
+}
+
+// oneLine keeps a comment on its line.
+func oneLine(s string) string { return strings.NewReplacer("\n", " ", "\r", " ").Replace(s) }
+
+// yamlQuoted single-quotes s for YAML.
+func yamlQuoted(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // yamlName writes a table name as a YAML scalar the config reads back.
 func yamlName(n catalog.Name) string { return yamlScalar(n.Display()) }

@@ -27,6 +27,12 @@
 --   unique keys that are not FK targets: partial and expression unique indexes
 --                                      (ignored), a duplicate unique index (deduplicated),
 --                                      UNIQUE ... INCLUDE (key columns only)
+--   column types under domains ...... employees.phone (domain over a domain over varchar(20)),
+--     and arrays                       employees.phones (array of that domain), char(8),
+--                                      numeric(9,2), varchar(10)[]
+--   column comment ................... employees.salary
+--   unique columns beyond keys ....... employees: UNIQUE (lower(login)), UNIQUE (badge)
+--                                      WHERE salary IS NOT NULL (reads salary)
 --   names that need quoting .......... schema "Sales Dept", tables "Sales Dept"."Customers",
 --                                      "Sales Dept"."Order Lines", "Sales Dept"."Quote""d",
 --                                      public."café", columns "CustomerID", "Full Name"
@@ -106,10 +112,21 @@ CREATE TABLE departments (
     id      int PRIMARY KEY,
     head_id int
 );
+CREATE DOMAIN phone AS varchar(20) CHECK (VALUE ~ '^[+0-9 ()-]*$');
+CREATE DOMAIN mobile_phone AS phone;
 CREATE TABLE employees (
     id        int PRIMARY KEY,
-    office_id int NOT NULL
+    office_id int NOT NULL,
+    login     varchar(30),
+    badge     char(8),
+    salary    numeric(9, 2),
+    phone     mobile_phone,
+    phones    phone[],
+    tags      varchar(10)[]
 );
+COMMENT ON COLUMN employees.salary IS 'Confidential: personal pay';
+CREATE UNIQUE INDEX employees_lower_login_key ON employees (lower(login));
+CREATE UNIQUE INDEX employees_badge_key ON employees (badge) WHERE salary IS NOT NULL;
 CREATE TABLE offices (
     id            int PRIMARY KEY,
     department_id int NOT NULL
