@@ -2,9 +2,13 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"text/tabwriter"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
@@ -104,12 +108,15 @@ func (c *demoCmd) run(ctx context.Context) error {
 	rep, err := clone.Run(ctx, clone.Options{
 		Source: dbconn.Endpoint{Role: "source", DSN: source, From: "the demo"},
 		Target: dbconn.Endpoint{Role: "target", DSN: dev.DSN("shop"), From: "the demo"},
-		Config: cfg, Getenv: c.env.Getenv, Version: version(),
+		Config: cfg, Getenv: demoKey(c.env.Getenv), Version: version(),
 	})
 	if err != nil {
 		return classify(err)
 	}
 	if err := writeReport(out, rep); err != nil {
+		return err
+	}
+	if err := showMasking(ctx, out, prod.DSN("shop"), dev.DSN("shop")); err != nil {
 		return err
 	}
 	if c.keep {
@@ -133,4 +140,47 @@ func createDatabase(ctx context.Context, s *pglocal.Cluster, name string) error 
 		return fmt.Errorf("create database %s: %w", name, err)
 	}
 	return nil
+}
+
+// demoKey gives the demo a throwaway masking key unless the environment
+// has one.
+func demoKey(getenv func(string) string) func(string) string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	key := hex.EncodeToString(b)
+	return func(name string) string {
+		if v := getenv(name); v != "" || name != config.DefaultMaskKeyEnv {
+			return v
+		}
+		return key
+	}
+}
+
+// showMasking prints the newest user as production holds it and as the
+// twin does.
+func showMasking(ctx context.Context, out io.Writer, prodDSN, twinDSN string) error {
+	const q = `SELECT u.id, u.email, u.name, coalesce(a.city, '') FROM users u LEFT JOIN addresses a ON a.id = u.default_address_id `
+	var id int64
+	var rows [2][3]string
+	for i, dsn := range []string{prodDSN, twinDSN} {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			err = conn.QueryRow(ctx, q+"ORDER BY u.created_at DESC, u.id LIMIT 1").Scan(&id, &rows[i][0], &rows[i][1], &rows[i][2])
+		} else {
+			err = conn.QueryRow(ctx, q+"WHERE u.id = $1", id).Scan(&id, &rows[i][0], &rows[i][1], &rows[i][2])
+		}
+		conn.Close(ctx)
+		if err != nil {
+			return fmt.Errorf("read a user to show the masking: %w", err)
+		}
+	}
+	fmt.Fprintf(out, "\nThe newest user (id %d), in production and in the twin:\n", id)
+	tw := tabwriter.NewWriter(out, 0, 0, 3, ' ', 0)
+	fmt.Fprintln(tw, "  \temail\tname\tcity")
+	fmt.Fprintf(tw, "  production\t%s\t%s\t%s\n", rows[0][0], rows[0][1], rows[0][2])
+	fmt.Fprintf(tw, "  twin\t%s\t%s\t%s\n", rows[1][0], rows[1][1], rows[1][2])
+	return tw.Flush()
 }

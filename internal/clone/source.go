@@ -17,6 +17,7 @@ import (
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/dbconn"
 	"github.com/pgtwin/pgtwin/internal/load"
+	"github.com/pgtwin/pgtwin/internal/pii"
 	"github.com/pgtwin/pgtwin/internal/plan"
 )
 
@@ -121,6 +122,30 @@ func (s *Source) checkSnapshotShared(ctx context.Context) error {
 	return nil
 }
 
+// inSnapshot runs fn in a read-only transaction that sees the source
+// snapshot. With an exported snapshot, that is a second, short session
+// importing it, so that the locks fn takes end with it instead of staying
+// with the run's own transaction until the data phase.
+func (s *Source) inSnapshot(ctx context.Context, fn func(pgx.Tx) error) error {
+	if s.Snapshot == "" {
+		return fn(s.Tx)
+	}
+	conn, err := s.Endpoint.Connect(ctx)
+	if err != nil {
+		return fmt.Errorf("open a second source session: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("begin a read-only transaction on the source: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT "+quoteLiteral(s.Snapshot)); err != nil {
+		return fmt.Errorf("import the source snapshot: %w", err)
+	}
+	return fn(tx)
+}
+
 // poolerError explains err when it says that the source is reached through
 // a pooler that cannot share a snapshot between sessions; nil otherwise.
 func poolerError(ep dbconn.Endpoint, err error) error {
@@ -183,7 +208,37 @@ func (s *Source) Plan(ctx context.Context, cfg *config.Config) (*config.Resolved
 	}
 	p := plan.Build(s.Catalog, res, estimates)
 	p.Warnings = append(p.Warnings, s.Warnings...)
+	personal, warnings, err := s.personal(ctx, res)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.Warnings = append(p.Warnings, warnings...)
+	p.CheckPersonal(personal, res)
 	return res, p, nil
+}
+
+// personal finds the twin's columns that look personal: by their
+// definition, and by a small sample of their values read in the snapshot.
+// A table the sample cannot read becomes a warning of the plan.
+func (s *Source) personal(ctx context.Context, res *config.Resolved) ([]plan.PersonalColumn, []string, error) {
+	included := func(n catalog.Name) bool {
+		return res.Included(n) && res.Copy[n] != config.CopySchema
+	}
+	found := pii.FromCatalog(s.Catalog, included)
+	var sampled []pii.Finding
+	var warnings []string
+	err := s.inSnapshot(ctx, func(tx pgx.Tx) (err error) {
+		sampled, warnings, err = pii.Sample(ctx, tx, s.Catalog, included, found)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("sample the source for personal data: %w", err)
+	}
+	var out []plan.PersonalColumn
+	for _, f := range pii.Merge(s.Catalog, found, sampled) {
+		out = append(out, plan.PersonalColumn{Table: f.Table.Display(), Column: f.Column, Reasons: f.Reasons, Suggest: f.Suggest})
+	}
+	return out, warnings, nil
 }
 
 // Close ends the transaction and the connection.

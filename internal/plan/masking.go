@@ -327,19 +327,21 @@ func (p *Plan) CheckPersonal(found []PersonalColumn, res *config.Resolved) {
 		covered[[2]string{m.Table, m.Column}] = true
 	}
 	p.Personal = []PersonalColumn{}
-	var open []string
+	var open, names []string
 	for _, f := range found {
 		f.Rule = covered[[2]string{f.Table, f.Column}]
 		p.Personal = append(p.Personal, f)
 		if !f.Rule {
-			open = append(open, fmt.Sprintf("%s.%s (%s)", f.Table, catalog.QuoteIfNeeded(f.Column), strings.Join(f.Reasons, "; ")))
+			name := f.Table + "." + catalog.QuoteIfNeeded(f.Column)
+			names = append(names, name)
+			open = append(open, fmt.Sprintf("%s (%s)", name, strings.Join(f.Reasons, "; ")))
 		}
 	}
 	switch {
 	case len(open) == 0:
 	case res.Masking == nil:
-		p.Warnings = append(p.Warnings, fmt.Sprintf("%s personal data and will be copied as %s: %s; add a masking section (pgtwin init writes one)",
-			plural(len(open), "column looks like", "columns look like"), pick(len(open) == 1, "it is", "they are"), strings.Join(open, ", ")))
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s personal data and will be copied as %s: %s; add a masking section (pgtwin init writes one; pgtwin plan says why each was flagged)",
+			plural(len(open), "column looks like", "columns look like"), pick(len(open) == 1, "it is", "they are"), strings.Join(names, ", ")))
 	case res.Masking.Unlisted == config.UnlistedWarn:
 		for _, o := range open {
 			p.Warnings = append(p.Warnings, "looks personal, has no masking rule and is copied as it is (unlisted: warn): "+o)
