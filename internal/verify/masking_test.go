@@ -101,9 +101,9 @@ func wantClean() []verify.MaskedColumnCheck {
 	}
 }
 
-// TestMaskingClean: a well-masked twin passes, with the counts of every
+// TestVerifyMaskingClean: a well-masked twin passes, with the counts of every
 // column, over many batches (128 keys each).
-func TestMaskingClean(t *testing.T) {
+func TestVerifyMaskingClean(t *testing.T) {
 	defer verify.SetBatchSize(128)()
 	rep, err := runMasking(t, maskTwin, "")
 	if err != nil {
@@ -121,9 +121,9 @@ func TestMaskingClean(t *testing.T) {
 	}
 }
 
-// TestMaskingOneBatch: the default batch size gives the same counts as
+// TestVerifyMaskingOneBatch: the default batch size gives the same counts as
 // small batches (4,000 users in one batch).
-func TestMaskingOneBatch(t *testing.T) {
+func TestVerifyMaskingOneBatch(t *testing.T) {
 	rep, err := runMasking(t, maskTwin, "")
 	if err != nil {
 		t.Fatal(err)
@@ -133,10 +133,10 @@ func TestMaskingOneBatch(t *testing.T) {
 	}
 }
 
-// TestMaskingLeak: source values planted in the twin are found, counted
+// TestVerifyMaskingLeak: source values planted in the twin are found, counted
 // and located by primary key, in plain and composite keys, and no value
 // appears in the report.
-func TestMaskingLeak(t *testing.T) {
+func TestVerifyMaskingLeak(t *testing.T) {
 	defer verify.SetBatchSize(100)()
 	leaks := []string{"person4@mail.example", "person5999@mail.example", "+1 555 000007", "contact 5"}
 	rep, err := runMasking(t, maskTwin+`
@@ -173,9 +173,9 @@ UPDATE users SET email = 'person1@mail.example' WHERE id = 2;`, "")
 	}
 }
 
-// TestMaskingNoSource: without a source the check does not run, and the
+// TestVerifyMaskingNoSource: without a source the check does not run, and the
 // report says so.
-func TestMaskingNoSource(t *testing.T) {
+func TestVerifyMaskingNoSource(t *testing.T) {
 	rep := run(t, maskTwin)
 	m := rep.Masking
 	if m.Checked || m.Reason != "no source given" || m.Masked != 10 || len(m.Columns) != 0 || m.Columns == nil {
@@ -186,9 +186,9 @@ func TestMaskingNoSource(t *testing.T) {
 	}
 }
 
-// TestMaskingOtherSource: a source other than the marker's is warned
+// TestVerifyMaskingOtherSource: a source other than the marker's is warned
 // about, and one that is the twin itself is refused.
-func TestMaskingOtherSource(t *testing.T) {
+func TestVerifyMaskingOtherSource(t *testing.T) {
 	rep, err := runMasking(t, maskTwin, "ro@replica:5432/shop")
 	if err != nil {
 		t.Fatal(err)
@@ -213,10 +213,10 @@ func TestMaskingOtherSource(t *testing.T) {
 	}
 }
 
-// TestMaskingTypes: keys and values of other types compare as the values
+// TestVerifyMaskingTypes: keys and values of other types compare as the values
 // do, whatever the sessions' settings: a timestamptz and a numeric key,
 // a text[] column, and a source whose session prints dates differently.
-func TestMaskingTypes(t *testing.T) {
+func TestVerifyMaskingTypes(t *testing.T) {
 	schema := `CREATE TABLE ev (at timestamptz, amount numeric, tags text[], born date, PRIMARY KEY (at, amount));`
 	src := pgtest.Connect(t, pgtest.NewDB(t, schema+`
 DO $$ BEGIN
@@ -247,7 +247,7 @@ VALUES (now(), now(), 's', 'c', 'test', '{public}', '{}', '[
 	}
 }
 
-func TestKeptByDesign(t *testing.T) {
+func TestVerifyKeptByDesign(t *testing.T) {
 	for _, tc := range []struct {
 		mask  string
 		array bool
@@ -291,7 +291,7 @@ func TestKeptByDesign(t *testing.T) {
 	}
 }
 
-func TestArrayElements(t *testing.T) {
+func TestVerifyArrayElements(t *testing.T) {
 	str := func(s string) *string { return &s }
 	for _, tc := range []struct {
 		v    string
