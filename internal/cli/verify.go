@@ -21,6 +21,8 @@ type verifyCmd struct {
 	env        Env
 	configPath string
 	target     string
+	source     string
+	sourceSet  bool
 	json       bool
 }
 
@@ -28,9 +30,8 @@ func newVerify(env Env) *cobra.Command {
 	c := &verifyCmd{env: env}
 	cmd := &cobra.Command{
 		Use:   "verify",
-		Short: "Check an existing twin: foreign keys, sequences and the pgtwin marker (read-only)",
-		Long: `verify checks a twin on its own, in one read-only transaction, without the
-source:
+		Short: "Check an existing twin: foreign keys, sequences, the pgtwin marker, and masking against the source (read-only)",
+		Long: `verify checks a twin on its own, in one read-only transaction:
 
   - every foreign key holds: no row lacks its parent, NOT VALID constraints
     included (PostgreSQL does not check their existing rows);
@@ -38,17 +39,32 @@ source:
     so new inserts do not collide;
   - the pgtwin marker (pgtwin.runs) is present.
 
+With --source it also opens the source (read-only) and checks that no masked
+column the marker lists holds its source row's value, matching rows by
+primary key. It prints counts per column, and the primary keys of a few rows
+that hold a source value, never a value. Tables without a primary key, or
+whose primary key is masked, are listed as not checked. Without --source the
+masking check does not run (the report says so); --source= (empty) takes
+the source from the config's source.url_env or $` + DefaultSourceEnv + `.
+
 It exits 0 when everything holds and 1, listing what does not, otherwise.`,
 		Example: `  DEV_DATABASE_URL=postgres://app@dev.example.com/shop pgtwin verify
+
+  # and no masked column holds a production value
+  pgtwin verify --target "$DEV_DATABASE_URL" --source "$PROD_DATABASE_URL"
 
   # machine-readable
   pgtwin verify --target "$DEV_DATABASE_URL" --json`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return c.run(cmd.Context()) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c.sourceSet = cmd.Flags().Changed("source")
+			return c.run(cmd.Context())
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&c.target, "target", "", "twin database URL or keyword/value string (default $"+DefaultTargetEnv+")")
-	f.StringVarP(&c.configPath, "config", "c", "", "config file, for target.url_env only (optional)")
+	f.StringVar(&c.source, "source", "", "source database URL or keyword/value string: check the masked columns against it (empty: the config's source.url_env or $"+DefaultSourceEnv+")")
+	f.StringVarP(&c.configPath, "config", "c", "", "config file, for target.url_env and source.url_env only (optional)")
 	f.BoolVar(&c.json, "json", false, "print the report as JSON")
 	return cmd
 }
@@ -82,11 +98,23 @@ func (c *verifyCmd) run(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	rep, err := verify.Run(ctx, conn)
-	if err != nil {
-		return fmt.Errorf("verify %s: %w", dbconn.Describe(&pc.Config), err)
-	}
 	target := dbconn.Describe(&pc.Config)
+	var opts verify.Options
+	if c.sourceSet {
+		src, name, err := c.connectSource(ctx, cfg, target)
+		if err != nil {
+			return err
+		}
+		defer src.Close(context.WithoutCancel(ctx))
+		opts = verify.Options{Source: src, SourceName: name}
+	}
+	rep, err := verify.RunWith(ctx, conn, opts)
+	if errors.Is(err, verify.ErrSourceIsTwin) {
+		return usagef("--source %s: %v; pass the database the twin was made from", opts.SourceName, err)
+	}
+	if err != nil {
+		return fmt.Errorf("verify %s: %w", target, err)
+	}
 	if c.json {
 		enc := json.NewEncoder(c.env.Stdout)
 		enc.SetIndent("", "  ")
@@ -113,6 +141,9 @@ func verifyFailure(rep *verify.Report) error {
 	}
 	if n := len(rep.Sequences.Failures); n > 0 {
 		problems = append(problems, plural(n, "sequence", "sequences")+" behind the data")
+	}
+	if n := len(rep.Masking.Leaks()); n > 0 {
+		problems = append(problems, plural(n, "masked column holds", "masked columns hold")+" source values")
 	}
 	switch {
 	case len(problems) == 0:
@@ -167,6 +198,7 @@ func writeVerifyReport(w io.Writer, target string, rep *verify.Report) error {
 		line = fmt.Sprintf("%d of %s behind the data", n, plural(seqs.Checked, "sequence", "sequences"))
 	}
 	fmt.Fprintf(tw, "sequences\t%s\t%s\n", status(len(seqs.Failures) == 0), line)
+	writeMaskingLine(tw, rep)
 	tw.Flush()
 
 	if len(fks.Failures) > 0 {
@@ -218,6 +250,8 @@ func writeVerifyReport(w io.Writer, target string, rep *verify.Report) error {
 		}
 		tw.Flush()
 	}
+
+	writeMaskingDetails(&b, &rep.Masking)
 
 	if rep.OK() {
 		fmt.Fprintf(&b, "\nOK: the twin holds together.\n")

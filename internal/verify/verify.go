@@ -22,12 +22,17 @@ type Report struct {
 	Marker      *Marker         `json:"marker"`
 	ForeignKeys ForeignKeyCheck `json:"foreign_keys"`
 	Sequences   SequenceCheck   `json:"sequences"`
+	// Masking compares the masked columns with the source (when one is
+	// given: see Options.Source).
+	Masking MaskingCheck `json:"masking"`
 }
 
 // OK reports whether everything holds: the marker is present, no foreign
-// key has orphans and no sequence is behind its column.
+// key has orphans, no sequence is behind its column and no masked column
+// holds a source value.
 func (r *Report) OK() bool {
-	return r.Marker != nil && len(r.ForeignKeys.Failures) == 0 && len(r.Sequences.Failures) == 0
+	return r.Marker != nil && len(r.ForeignKeys.Failures) == 0 && len(r.Sequences.Failures) == 0 &&
+		len(r.Masking.Leaks()) == 0
 }
 
 // Marker is the newest pgtwin run recorded in the twin.
@@ -105,6 +110,13 @@ type SequenceBehind struct {
 // READ transaction. An error means a check could not run (a lost
 // connection, a missing privilege); findings are in the Report.
 func Run(ctx context.Context, conn *pgx.Conn) (*Report, error) {
+	return RunWith(ctx, conn, Options{})
+}
+
+// RunWith is Run with options: with opts.Source, the masked columns the
+// marker lists are compared with the source too. It returns
+// ErrSourceIsTwin when the source is the twin's own database.
+func RunWith(ctx context.Context, conn *pgx.Conn, opts Options) (*Report, error) {
 	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, fmt.Errorf("begin a read-only transaction: %w", err)
@@ -126,6 +138,9 @@ func Run(ctx context.Context, conn *pgx.Conn) (*Report, error) {
 		return nil, err
 	}
 	if err := checkSequences(ctx, tx, &rep.Sequences); err != nil {
+		return nil, err
+	}
+	if err := checkMasking(ctx, tx, rep.Marker, opts, &rep.Masking); err != nil {
 		return nil, err
 	}
 	return rep, nil
