@@ -37,7 +37,7 @@ func runPgtwin(t *testing.T, env []string, args ...string) result {
 	cmd := &exec.Cmd{Path: exe, Args: append([]string{"pgtwin"}, args...), Stdout: &stdout, Stderr: &stderr}
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "PG") || strings.HasSuffix(name, "_DATABASE_URL") {
+		if strings.HasPrefix(name, "PG") && name != "PGTWIN_MASK_KEY" || strings.HasSuffix(name, "_DATABASE_URL") {
 			continue
 		}
 		cmd.Env = append(cmd.Env, kv)

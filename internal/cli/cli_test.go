@@ -24,7 +24,15 @@ func (w withServer) Run() int { return pgtest.Run(w.m) }
 
 // TestMain makes this test binary double as the pgtwin command inside the
 // scripts, and starts one throwaway PostgreSQL server for the package.
+// testMaskKey is the masking key of the tests' runs (the demo config masks).
+const testMaskKey = "4b227777d4dd1fc61c6f884f48641d02b4d121d3fd328cb08b5531fcacdabf8a"
+
 func TestMain(m *testing.M) {
+	// Runs started by the tests inherit it; a script's pgtwin (this binary
+	// run again) keeps the script's own value, even an empty one.
+	if _, ok := os.LookupEnv("PGTWIN_MASK_KEY"); !ok {
+		os.Setenv("PGTWIN_MASK_KEY", testMaskKey)
+	}
 	testscript.Main(withServer{m}, map[string]func(){
 		"pgtwin": func() { os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
@@ -48,6 +56,7 @@ func TestScripts(t *testing.T) {
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
 		Setup: func(env *testscript.Env) error {
+			env.Setenv("PGTWIN_MASK_KEY", testMaskKey)
 			env.Setenv("SHOP_DSN", pgtest.DSN(shop))
 			env.Setenv("SHOP_URL", pgtest.URL(shop))
 			env.Setenv("FIXTURE_DSN", pgtest.DSN(fixture))
