@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/pgtwin/pgtwin/internal/cli"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 )
 
@@ -26,7 +25,7 @@ func (w withServer) Run() int { return pgtest.Run(w.m) }
 // scripts, and starts one throwaway PostgreSQL server for the package.
 func TestMain(m *testing.M) {
 	testscript.Main(withServer{m}, map[string]func(){
-		"pgtwin": func() { os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"pgtwin": func() { os.Exit(pgtwinMain()) },
 	})
 }
 
