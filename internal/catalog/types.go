@@ -44,6 +44,10 @@ func QuoteIfNeeded(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
+// QuoteLiteral quotes s as an SQL string literal (with
+// standard_conforming_strings on, as every supported server has it).
+func QuoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
 // Less orders names by schema, then name.
 func (n Name) Less(o Name) bool {
 	if n.Schema != o.Schema {

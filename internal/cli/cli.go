@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pgtwin/pgtwin/internal/dbconn"
+	"github.com/pgtwin/pgtwin/internal/observe"
 )
 
 // Exit codes.
@@ -52,12 +53,29 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
-	Logger         *slog.Logger
+	// Logger, when set, is the structured log (instead of the one
+	// --log-level or $PGTWIN_LOG ask for).
+	Logger *slog.Logger
+
+	// flags are the root command's flags, shared by the commands.
+	flags *rootFlags
+	// hook is told what a clone does (tests only: see export_test.go).
+	hook observe.Observer
+}
+
+// rootFlags are the flags every command has.
+type rootFlags struct {
+	logLevel string
 }
 
 // Main runs pgtwin with os-level signal handling: the first SIGINT or
 // SIGTERM cancels the run (which rolls back), a second exits at once.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return mainEnv(ctx, args, Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv})
+}
+
+func mainEnv(ctx context.Context, args []string, env Env) int {
+	stderr := env.Stderr
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	sigs := make(chan os.Signal, 2)
@@ -74,7 +92,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			os.Exit(ExitInterrupted)
 		}
 	}()
-	return Run(ctx, args, Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv})
+	return Run(ctx, args, env)
 }
 
 // Run runs pgtwin with args and returns the exit code.
@@ -87,12 +105,6 @@ func Run(ctx context.Context, args []string, env Env) (code int) {
 			code = internalError(env, args, v)
 		}
 	}()
-	if env.Getenv("PGTWIN_TEST_PANIC") == "1" {
-		testPanic(args, env)
-	}
-	if env.Logger == nil {
-		env.Logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
 	root := newRoot(env)
 	root.SetArgs(args)
 	root.SetOut(env.Stdout)
@@ -170,15 +182,8 @@ func stackWithoutArgs(stack []byte) string {
 	return argsRE.ReplaceAllString(string(stack), "${1}(…)")
 }
 
-// testPanic is a test hook, not a feature: with $PGTWIN_TEST_PANIC=1, Run
-// panics with a value that holds the connection strings it was given, so
-// that tests can check what a panic prints (secrets_test.go).
-func testPanic(args []string, env Env) {
-	panic(fmt.Errorf("PGTWIN_TEST_PANIC: args %q, $%s %q, $%s %q", args,
-		DefaultSourceEnv, env.Getenv(DefaultSourceEnv), DefaultTargetEnv, env.Getenv(DefaultTargetEnv)))
-}
-
 func newRoot(env Env) *cobra.Command {
+	env.flags = &rootFlags{}
 	root := &cobra.Command{
 		Use:   "pgtwin",
 		Short: "Make a partial twin of a production PostgreSQL database",
@@ -186,10 +191,17 @@ func newRoot(env Env) *cobra.Command {
 slice of a production PostgreSQL database into a development database.
 
 Exit codes: 0 ok, 1 the run failed, 2 bad usage or config (nothing was done),
-130 interrupted (a clone is rolled back).`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
+130 interrupted (a clone is rolled back).
+
+--log-level (or $PGTWIN_LOG) writes a structured log on stderr: at info, each
+phase and its time and each server connected to (user@host:port/db, never a
+password); at debug, every query with its server and time (the statement up to
+its first literal: never values).`,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return env.checkLogLevel(cmd.Context()) },
 	}
+	root.PersistentFlags().StringVar(&env.flags.logLevel, "log-level", "", "write a structured log on stderr: debug (every query and its time), info (phases, connections), warn or error (default $PGTWIN_LOG, else none)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage(err) })
 	root.AddCommand(newVersion(env), newInit(env), newPlan(env), newClone(env), newDemo(env), newVerify(env))
 	return root

@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/pgtwin/pgtwin/internal/cli"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 )
 
@@ -34,7 +33,7 @@ func TestMain(m *testing.M) {
 		os.Setenv("PGTWIN_MASK_KEY", testMaskKey)
 	}
 	testscript.Main(withServer{m}, map[string]func(){
-		"pgtwin": func() { os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"pgtwin": func() { os.Exit(pgtwinMain()) },
 	})
 }
 

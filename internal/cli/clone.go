@@ -1,22 +1,17 @@
 package cli
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pgtwin/pgtwin/internal/clone"
 	"github.com/pgtwin/pgtwin/internal/config"
-	"github.com/pgtwin/pgtwin/internal/dbconn"
-	"github.com/pgtwin/pgtwin/internal/human"
+	"github.com/pgtwin/pgtwin/internal/observe"
 	"github.com/pgtwin/pgtwin/internal/progress"
 )
 
@@ -82,47 +77,26 @@ func (c *cloneCmd) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	src, err := sourceEndpoint(c.env, cfg, c.source)
-	if err != nil {
-		return err
-	}
-	tgt, err := targetEndpoint(c.env, cfg, c.target)
-	if err != nil {
-		return err
-	}
-	for _, ep := range []dbconn.Endpoint{src, tgt} {
-		if _, err := ep.Config(); err != nil {
-			return usage(err)
-		}
-	}
 	opts := clone.Options{
-		Source: src, Target: tgt, Config: cfg, PgBin: c.pgBin, KeepOwners: c.keepOwners,
-		OverwriteNonTwin: c.overwriteNonTwin, Getenv: c.env.Getenv, Version: version(),
+		Config: cfg, PgBin: c.pgBin, KeepOwners: c.keepOwners,
+		OverwriteNonTwin: c.overwriteNonTwin, WaitForLock: c.wait, Getenv: c.env.Getenv, Version: version(),
 	}
-	if c.wait {
-		opts.WaitForLock = true
-		opts.Waiting = func() {
-			// Said even with --quiet or --json: a run that sits still
-			// must say why.
-			tgtCfg, _ := tgt.Config()
-			fmt.Fprintf(c.env.Stderr, "pgtwin: waiting for another pgtwin run on %s…\n", dbconn.Describe(&tgtCfg.Config))
-		}
+	if opts.Source, err = c.env.endpoint(cfg, "source", c.source); err != nil {
+		return err
+	}
+	if opts.Target, err = c.env.endpoint(cfg, "target", c.target); err != nil {
+		return err
 	}
 	if opts.Budget, err = c.budget(cfg); err != nil {
 		return err
 	}
-	if opts.Progress, err = c.reporter(); err != nil {
+	prog, err := c.reporter()
+	if err != nil {
 		return err
 	}
-	if hold := c.env.Getenv("PGTWIN_TEST_HOLD_PHASE"); hold != "" {
-		opts.Phase = func(name string) {
-			if name == hold {
-				holdPhase(ctx, c.env, name)
-			}
-		}
-	}
+	opts.Observer = observe.Join(prog, waitNotice{out: c.env.Stderr}, c.env.observer())
 	rep, err := clone.Run(ctx, opts)
-	opts.Progress.Close()
+	prog.Close()
 	if err != nil {
 		if errors.Is(context.Cause(ctx), errInterrupted) {
 			// Run's error is the cancellation's echo; the guarantee is what
@@ -133,15 +107,21 @@ func (c *cloneCmd) run(ctx context.Context) error {
 	}
 	switch {
 	case c.json:
-		enc := json.NewEncoder(c.env.Stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(rep)
+		return rep.WriteJSON(c.env.Stdout)
 	case c.quiet:
 		return nil
 	}
-	return writeReport(c.env.Stdout, rep)
+	return rep.WriteText(c.env.Stdout)
 }
+
+// waitNotice says that a run waits for another run's lock, even with
+// --quiet or --json: a run that sits still must say why.
+type waitNotice struct {
+	observe.Nop
+	out io.Writer
+}
+
+func (w waitNotice) Waiting(what string) { fmt.Fprintf(w.out, "pgtwin: waiting for %s…\n", what) }
 
 // reporter returns the progress reporter --progress, --quiet and --json
 // ask for.
@@ -211,64 +191,4 @@ func (c *cloneCmd) budget(cfg *config.Config) (clone.Budget, error) {
 		b.MaxDuration, b.Names["duration"] = c.maxDuration, "--max-duration"
 	}
 	return b, nil
-}
-
-// holdPhase is a test hook, not a feature: with $PGTWIN_TEST_HOLD_PHASE set
-// to a phase name ("data", "commit", …), clone stops at the start of that
-// phase, says "pgtwin: holding at <phase>" on stderr, and waits until the
-// run is cancelled (SIGINT, SIGTERM) or a line arrives on stdin. Tests use
-// it to kill or break things at a known point of a run (faults_test.go).
-func holdPhase(ctx context.Context, env Env, name string) {
-	fmt.Fprintf(env.Stderr, "pgtwin: holding at %s\n", name)
-	line := make(chan struct{})
-	if env.Stdin != nil {
-		go func() {
-			if _, err := bufio.NewReader(env.Stdin).ReadString('\n'); err == nil {
-				close(line)
-			}
-		}()
-	}
-	select {
-	case <-ctx.Done():
-	case <-line:
-	}
-}
-
-// targetEndpoint resolves the target connection like sourceEndpoint.
-func targetEndpoint(env Env, cfg *config.Config, flagValue string) (dbconn.Endpoint, error) {
-	name := DefaultTargetEnv
-	if cfg.Target.URLEnv != "" {
-		name = cfg.Target.URLEnv
-	}
-	ep, err := dbconn.Resolve("target", "target", flagValue, name, env.Getenv)
-	if err != nil {
-		return ep, usage(err)
-	}
-	return ep, nil
-}
-
-// writeReport prints the per-table summary of a clone.
-func writeReport(w io.Writer, rep *clone.Report) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Twin of %s in %s, as of %s\n\n", rep.Source, rep.Target, rep.SnapshotAt.Format(time.RFC3339))
-	tw := tabwriter.NewWriter(&b, 0, 0, 3, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "table\trows\tbytes\tseconds\tshare\t")
-	for _, t := range rep.Tables {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%.2f\t%.1f%%\t\n", t.Table, t.Rows, human.Bytes(t.Bytes), t.Seconds, 100*t.Share)
-	}
-	fmt.Fprintf(tw, "total\t%d\t%s\t%.2f\t\t\n", rep.Rows, human.Bytes(rep.Bytes), rep.Seconds)
-	tw.Flush()
-	for _, c := range rep.CutKeys {
-		fmt.Fprintf(&b, "\ncut %s: %d rows set to NULL", c.Key, c.Rows)
-	}
-	var phases []string
-	for _, p := range rep.Phases {
-		phases = append(phases, fmt.Sprintf("%s %.2fs", p.Name, p.Seconds))
-	}
-	fmt.Fprintf(&b, "\nPhases: %s\n", strings.Join(phases, ", "))
-	for _, w := range rep.Warnings {
-		fmt.Fprintf(&b, "! %s\n", w)
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }

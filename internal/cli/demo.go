@@ -108,12 +108,12 @@ func (c *demoCmd) run(ctx context.Context) error {
 	rep, err := clone.Run(ctx, clone.Options{
 		Source: dbconn.Endpoint{Role: "source", DSN: source, From: "the demo"},
 		Target: dbconn.Endpoint{Role: "target", DSN: dev.DSN("shop"), From: "the demo"},
-		Config: cfg, Getenv: demoKey(c.env.Getenv), Version: version(),
+		Config: cfg, Getenv: demoKey(c.env.Getenv), Version: version(), Observer: c.env.observer(),
 	})
 	if err != nil {
 		return classify(err)
 	}
-	if err := writeReport(out, rep); err != nil {
+	if err := rep.WriteText(out); err != nil {
 		return err
 	}
 	if err := showMasking(ctx, out, prod.DSN("shop"), dev.DSN("shop")); err != nil {

@@ -3,12 +3,15 @@ package cli
 import (
 	"errors"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgtwin/pgtwin/internal/clone"
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/dbconn"
+	"github.com/pgtwin/pgtwin/internal/guard"
 	"github.com/pgtwin/pgtwin/internal/schema"
+	"github.com/pgtwin/pgtwin/internal/source"
 )
 
 // DocsURL is where the documentation of this pgtwin lives.
@@ -18,10 +21,11 @@ const DocsURL = "https://github.com/pgtwin/pgtwin/blob/main/docs/"
 // that explains err, or "" when none does better than the message.
 func docSection(err error) string {
 	var (
-		refused *clone.Refused
+		refused *guard.Refused
 		budget  *clone.BudgetError
 		tools   *schema.ToolsError
 		conn    *dbconn.ConnectError
+		rls     *source.RowSecurityError
 		pgErr   *pgconn.PgError
 	)
 	switch {
@@ -35,7 +39,9 @@ func docSection(err error) string {
 		return "troubleshooting.md#config-errors"
 	case errors.As(err, &conn):
 		return "troubleshooting.md#connections"
-	case errors.As(err, &pgErr) && pgErr.Code == "42501":
+	case errors.As(err, &rls):
+		return "troubleshooting.md#row-level-security"
+	case errors.As(err, &pgErr) && pgErr.Code == pgerrcode.InsufficientPrivilege:
 		return "troubleshooting.md#permissions-on-managed-postgres"
 	}
 	return ""
@@ -52,5 +58,18 @@ func DocSections() []string {
 		"troubleshooting.md#pg_dump-version-mismatch",
 		"troubleshooting.md#config-errors",
 		"troubleshooting.md#permissions-on-managed-postgres",
+		"troubleshooting.md#row-level-security",
 	}
+}
+
+// classify marks the errors the user fixes in the config or the command
+// line, and the guards' refusals, as usage errors (exit 2).
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if len(config.Problems(err)) > 0 || guard.IsRefused(err) || clone.IsRefused(err) {
+		return usage(err)
+	}
+	return err
 }

@@ -33,8 +33,8 @@ import (
 // was killed, say in one line what happened.
 //
 // The runs use the built pgtwin (this test binary under the name pgtwin,
-// see TestMain) with the test hook $PGTWIN_TEST_HOLD_PHASE (see holdPhase
-// in clone.go), which stops a run at the start of a phase until a line
+// see TestMain) with the test hook $PGTWIN_TEST_HOLD_PHASE (see holdEnv in
+// hooks_test.go; the shipped binary has no such hook), which stops a run at the start of a phase until a line
 // arrives on its stdin. "Mid-load" faults stop the run at the data phase,
 // lock the source's orders table, let the run go on and wait until its
 // source session waits for that lock: by then the target transaction holds
@@ -615,7 +615,7 @@ func startPgtwin(t *testing.T, hold string, args ...string) *pgtwinRun {
 	}
 	r := &pgtwinRun{eof: make(chan struct{})}
 	r.cmd = &exec.Cmd{Path: exe, Args: append([]string{"pgtwin"}, args...), Stdout: &bytes.Buffer{}}
-	r.cmd.Env = append(os.Environ(), "PGTWIN_TEST_HOLD_PHASE="+hold)
+	r.cmd.Env = append(os.Environ(), holdEnv+"="+hold)
 	stdin, err := r.cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

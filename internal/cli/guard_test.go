@@ -13,13 +13,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgtwin/pgtwin/internal/cli"
-	"github.com/pgtwin/pgtwin/internal/clone"
+	"github.com/pgtwin/pgtwin/internal/guard"
 	"github.com/pgtwin/pgtwin/internal/pglocal"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 )
 
 // TestOneRunAtATime: a run on a target another run is loading (someone
-// holds the advisory lock clone.TargetLockKey) fails at once with one line,
+// holds the advisory lock guard.TargetLockKey) fails at once with one line,
 // or with --wait says it waits, waits, and goes on once the other run ends;
 // a waiting run stops on Ctrl-C. The target is unchanged by every run that
 // does not get the lock.
@@ -40,11 +40,11 @@ func TestOneRunAtATime(t *testing.T) {
 	// hold takes the run lock from a connection of the test's own.
 	hold := func(t *testing.T) (release func()) {
 		conn := pgtest.Connect(t, tgtDB)
-		if _, err := conn.Exec(ctx, "SELECT pg_catalog.pg_advisory_lock($1)", clone.TargetLockKey); err != nil {
+		if _, err := conn.Exec(ctx, "SELECT pg_catalog.pg_advisory_lock($1)", guard.TargetLockKey); err != nil {
 			t.Fatal(err)
 		}
 		return func() {
-			if _, err := conn.Exec(ctx, "SELECT pg_catalog.pg_advisory_unlock($1)", clone.TargetLockKey); err != nil {
+			if _, err := conn.Exec(ctx, "SELECT pg_catalog.pg_advisory_unlock($1)", guard.TargetLockKey); err != nil {
 				t.Fatal(err)
 			}
 		}

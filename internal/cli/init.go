@@ -12,10 +12,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
-	"github.com/pgtwin/pgtwin/internal/clone"
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/graph"
 	"github.com/pgtwin/pgtwin/internal/pii"
+	"github.com/pgtwin/pgtwin/internal/source"
 )
 
 // Thresholds of the starter config: tables at most this big that other
@@ -59,14 +59,11 @@ func (c *initCmd) run(ctx context.Context) error {
 		}
 	}
 	empty := &config.Config{Version: 1}
-	ep, err := sourceEndpoint(c.env, empty, c.source)
+	ep, err := c.env.endpoint(empty, "source", c.source)
 	if err != nil {
 		return err
 	}
-	if _, err := ep.Config(); err != nil {
-		return usage(err)
-	}
-	src, err := clone.OpenSource(ctx, ep, false)
+	src, err := source.Open(ctx, ep, false)
 	if err != nil {
 		return err
 	}
@@ -98,11 +95,23 @@ func (c *initCmd) run(ctx context.Context) error {
 // in it looks personal.
 func starterConfig(cat *catalog.Catalog, found []pii.Finding, now time.Time) string {
 	g := graph.FromCatalog(cat, nil)
+	roots, lookups, personalLookups := suggest(cat, g, found)
+	var b strings.Builder
+	writeHeader(&b, cat, now)
+	writeRules(&b, roots, lookups, personalLookups)
+	b.WriteString(maskingSection(found))
+	writeTables(&b, cat, g)
+	return b.String()
+}
+
+// suggest picks the roots (the biggest tables others reference, one or
+// two) and the lookup tables (small ones others reference) of the starter
+// config; small referenced tables with personal data are personalLookups.
+func suggest(cat *catalog.Catalog, g *graph.Graph, found []pii.Finding) (roots, lookups, personalLookups []*catalog.Table) {
 	personal := map[catalog.Name]bool{}
 	for _, f := range found {
 		personal[f.Table] = true
 	}
-	var roots, lookups, personalLookups []*catalog.Table
 	for _, t := range cat.Tables {
 		referenced := false
 		for _, fk := range g.Down[t.Name] {
@@ -127,9 +136,12 @@ func starterConfig(cat *catalog.Catalog, found []pii.Finding, now time.Time) str
 	if len(roots) > 2 {
 		roots = roots[:2]
 	}
+	return roots, lookups, personalLookups
+}
 
-	var b strings.Builder
-	fmt.Fprintf(&b, `# pgtwin config for database %q, written by pgtwin init on %s.
+// writeHeader writes the config's opening comments and version.
+func writeHeader(b *strings.Builder, cat *catalog.Catalog, now time.Time) {
+	fmt.Fprintf(b, `# pgtwin config for database %q, written by pgtwin init on %s.
 # Every key is described in docs/config.md; schema/pgtwin.schema.json lets editors complete it.
 # Check what it selects with: pgtwin plan --config <this file>
 version: 1
@@ -149,15 +161,20 @@ version: 1
 # selected row references comes too (up), through cycles and self-references.
 # Select with where, order_by + limit, percent (repeatable sample), or all: true.
 `, cat.Database, now.Format("2006-01-02"), strings.Join(cat.Schemas, ", "))
+}
+
+// writeRules writes the suggested roots and table rules, and the other
+// rules as comments.
+func writeRules(b *strings.Builder, roots, lookups, personalLookups []*catalog.Table) {
 	if len(roots) == 0 {
 		b.WriteString("roots: []\n")
 	} else {
 		b.WriteString("roots:\n")
 	}
 	for _, t := range roots {
-		fmt.Fprintf(&b, "  - table: %s  # ~%s rows\n", yamlName(t.Name), count(t.EstimatedRows))
+		fmt.Fprintf(b, "  - table: %s  # ~%s rows\n", yamlName(t.Name), count(t.EstimatedRows))
 		if len(t.PrimaryKey) > 0 {
-			fmt.Fprintf(&b, "    order_by: %s\n", yamlScalar(strings.Join(quoteCols(t.PrimaryKey), " DESC, ")+" DESC"))
+			fmt.Fprintf(b, "    order_by: %s\n", yamlScalar(strings.Join(quoteCols(t.PrimaryKey), " DESC, ")+" DESC"))
 		}
 		b.WriteString("    limit: 100\n")
 	}
@@ -170,10 +187,10 @@ version: 1
 		b.WriteString("tables:\n")
 	}
 	for _, t := range lookups {
-		fmt.Fprintf(&b, "  - table: %s  # ~%s rows\n    copy: all\n", yamlName(t.Name), count(t.EstimatedRows))
+		fmt.Fprintf(b, "  - table: %s  # ~%s rows\n    copy: all\n", yamlName(t.Name), count(t.EstimatedRows))
 	}
 	for _, t := range personalLookups {
-		fmt.Fprintf(&b, "  # %s (~%s rows) is small but holds personal data: not copied whole\n", t.Name.Display(), count(t.EstimatedRows))
+		fmt.Fprintf(b, "  # %s (~%s rows) is small but holds personal data: not copied whole\n", t.Name.Display(), count(t.EstimatedRows))
 	}
 	b.WriteString(`  # - table: public.audit_log
   #   copy: schema
@@ -198,22 +215,24 @@ version: 1
 #     references: public.users
 
 `)
-	b.WriteString(maskingSection(found))
+}
+
+// writeTables lists the source's tables as comments.
+func writeTables(b *strings.Builder, cat *catalog.Catalog, g *graph.Graph) {
 	b.WriteString(`
 # The tables of the source (estimated rows; foreign keys):
 `)
 	for _, t := range cat.Tables {
-		fmt.Fprintf(&b, "#   %s  ~%s rows", t.Name.Display(), count(t.EstimatedRows))
+		fmt.Fprintf(b, "#   %s  ~%s rows", t.Name.Display(), count(t.EstimatedRows))
 		var refs []string
 		for _, fk := range g.Up[t.Name] {
 			refs = append(refs, fk.Parent.Display())
 		}
 		if len(refs) > 0 {
-			fmt.Fprintf(&b, "; references %s", strings.Join(refs, ", "))
+			fmt.Fprintf(b, "; references %s", strings.Join(refs, ", "))
 		}
 		b.WriteString("\n")
 	}
-	return b.String()
 }
 
 // maskingSection writes the masking section of a starter config: a rule

@@ -5,17 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pgtwin/pgtwin/internal/clone"
 	"github.com/pgtwin/pgtwin/internal/config"
-	"github.com/pgtwin/pgtwin/internal/dbconn"
 	"github.com/pgtwin/pgtwin/internal/plan"
-)
-
-// Default environment variables for the two databases, as in the CI
-// workflows pgtwin replaces.
-const (
-	DefaultSourceEnv = "PROD_DATABASE_URL"
-	DefaultTargetEnv = "DEV_DATABASE_URL"
+	"github.com/pgtwin/pgtwin/internal/source"
 )
 
 type planCmd struct {
@@ -93,49 +85,20 @@ func loadConfig(path string) (*config.Config, error) {
 	return cfg, nil
 }
 
-// sourceEndpoint resolves the source connection from the flag, the config's
-// url_env, or the default environment variable.
-func sourceEndpoint(env Env, cfg *config.Config, flagValue string) (dbconn.Endpoint, error) {
-	name := DefaultSourceEnv
-	if cfg.Source.URLEnv != "" {
-		name = cfg.Source.URLEnv
-	}
-	ep, err := dbconn.Resolve("source", "source", flagValue, name, env.Getenv)
-	if err != nil {
-		return ep, usage(err)
-	}
-	return ep, nil
-}
-
 // buildPlan connects to the source read-only, reads the catalog, checks the
 // config against it (names and SQL fragments) and builds the plan.
 func buildPlan(ctx context.Context, env Env, cfg *config.Config, sourceFlag string) (*plan.Plan, error) {
-	ep, err := sourceEndpoint(env, cfg, sourceFlag)
+	ep, err := env.endpoint(cfg, "source", sourceFlag)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ep.Config(); err != nil {
-		return nil, usage(err)
-	}
-	src, err := clone.OpenSource(ctx, ep, false)
+	src, err := source.Open(ctx, ep, false)
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close(ctx)
 	_, p, err := src.Plan(ctx, cfg)
 	return p, classify(err)
-}
-
-// classify marks the errors the user fixes in the config or the command
-// line as usage errors (exit 2).
-func classify(err error) error {
-	if err == nil {
-		return nil
-	}
-	if len(config.Problems(err)) > 0 || clone.IsRefused(err) {
-		return usage(err)
-	}
-	return err
 }
 
 // noArgs rejects positional arguments as a usage error.

@@ -29,7 +29,8 @@ func shopDB(t *testing.T) (db, cfg string) {
 	return db, shopConfig(t)
 }
 
-// cloneRun runs pgtwin in-process; stdin, when set, feeds the hold hook.
+// cloneRun runs pgtwin in-process; with getenv asking for a hold (holdEnv),
+// stdin releases it.
 func cloneRun(t *testing.T, getenv func(string) string, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb syncBuf
@@ -37,6 +38,7 @@ func cloneRun(t *testing.T, getenv func(string) string, stdin io.Reader, args ..
 		getenv = os.Getenv
 	}
 	env := cli.Env{Stdin: stdin, Stdout: &out, Stderr: &errb, Getenv: getenv}
+	env = cli.WithHook(env, hooksFromEnv(getenv, args, stdin, &errb))
 	code = cli.Run(context.Background(), args, env)
 	return code, out.String(), errb.String()
 }
@@ -96,7 +98,7 @@ HH:MM:SS pgtwin: analyze
 
 	// Held in a long phase, plain progress says so every interval.
 	hold := func(k string) string {
-		if k == "PGTWIN_TEST_HOLD_PHASE" {
+		if k == holdEnv {
 			return "indexes and constraints"
 		}
 		return os.Getenv(k)

@@ -116,6 +116,7 @@ func TestSecrets(t *testing.T) {
 			run(t, f, cli.ExitOK, "init", "--source", f.src)
 			run(t, f, cli.ExitOK, "plan", "--config", cfg, "--source", f.src)
 			run(t, f, cli.ExitOK, "plan", "--config", cfg, "--source", f.src, "--json")
+			run(t, f, cli.ExitOK, "plan", "--config", cfg, "--source", f.src, "--log-level", "debug")
 			run(t, f, cli.ExitOK, "clone", "--config", cfg, "--source", f.src, "--target", f.tgt)
 			run(t, f, cli.ExitOK, "clone", "--config", cfg, "--source", f.src, "--target", f.tgt, "--json")
 			run(t, f, cli.ExitOK, "verify", "--target", f.tgt)
@@ -131,9 +132,10 @@ func TestSecrets(t *testing.T) {
 			r.oneLine(t, `is the source database itself`)
 			r = run(t, form{env: env}, cli.ExitFailure, "clone", "--quiet", "--config", cfg, "--pg-bin", t.TempDir())
 			r.oneLine(t, `^pgtwin: pg_dump not found in --pg-bin directory`)
-			// A panic, with the connection strings in its value.
-			panicEnv := append(env, "PGTWIN_TEST_PANIC=1")
-			r = run(t, form{env: panicEnv}, cli.ExitFailure, "clone", "--config", cfg, "--source", f.src, "--target", f.tgt)
+			// A panic (as the first phase starts), with the connection strings in
+			// its value.
+			panicked := append(env, panicEnv+"=1")
+			r = run(t, form{env: panicked}, cli.ExitFailure, "clone", "--quiet", "--config", cfg, "--source", f.src, "--target", f.tgt)
 			if !strings.HasPrefix(r.stderr, "pgtwin: internal error: PGTWIN_TEST_PANIC: args ") || !strings.Contains(r.stderr, "please report it") {
 				t.Errorf("a panic printed:\n%s", r.stderr)
 			}

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
-	"github.com/pgtwin/pgtwin/internal/dbconn"
 	"github.com/pgtwin/pgtwin/internal/verify"
 )
 
@@ -85,20 +84,16 @@ func (c *verifyCmd) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ep, err := targetEndpoint(c.env, cfg, c.target)
+	ep, err := c.env.endpoint(cfg, "target", c.target)
 	if err != nil {
 		return err
-	}
-	pc, err := ep.Config()
-	if err != nil {
-		return usage(err)
 	}
 	conn, err := ep.Connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	target := dbconn.Describe(&pc.Config)
+	target := ep.Describe()
 	var opts verify.Options
 	if c.sourceSet {
 		src, name, err := c.connectSource(ctx, cfg, target)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/config"
-	"github.com/pgtwin/pgtwin/internal/dbconn"
 	"github.com/pgtwin/pgtwin/internal/human"
 	"github.com/pgtwin/pgtwin/internal/verify"
 )
@@ -24,15 +23,11 @@ import (
 // $PROD_DATABASE_URL, as plan does. The same connection string as the
 // twin's is refused.
 func (c *verifyCmd) connectSource(ctx context.Context, cfg *config.Config, target string) (*pgx.Conn, string, error) {
-	ep, err := sourceEndpoint(c.env, cfg, c.source)
+	ep, err := c.env.endpoint(cfg, "source", c.source)
 	if err != nil {
 		return nil, "", err
 	}
-	pc, err := ep.Config()
-	if err != nil {
-		return nil, "", usage(err)
-	}
-	name := dbconn.Describe(&pc.Config)
+	name := ep.Describe()
 	if name == target {
 		return nil, "", usagef("--source %s is the twin itself; pass the database the twin was made from", name)
 	}

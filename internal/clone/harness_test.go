@@ -16,6 +16,7 @@ import (
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/dbconn"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
+	"github.com/pgtwin/pgtwin/internal/report"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -32,7 +33,7 @@ type twinCase struct {
 
 // run twins the case's source into a fresh target, then checks the twin
 // against the case's expected rows, the SQL oracle and every guarantee.
-func (tc twinCase) run(t *testing.T) (src, tgt string, rep *clone.Report) {
+func (tc twinCase) run(t *testing.T) (src, tgt string, rep *report.Report) {
 	t.Helper()
 	src = pgtest.NewDB(t, tc.schema, "ANALYZE")
 	tgt = pgtest.NewDB(t)
@@ -62,7 +63,7 @@ func (tc twinCase) run(t *testing.T) (src, tgt string, rep *clone.Report) {
 }
 
 // twin runs pgtwin clone from database src into database tgt.
-func twin(t *testing.T, src, tgt, yaml string) *clone.Report {
+func twin(t *testing.T, src, tgt, yaml string) *report.Report {
 	t.Helper()
 	rep, err := runClone(src, tgt, yaml, nil)
 	if err != nil {
@@ -71,7 +72,7 @@ func twin(t *testing.T, src, tgt, yaml string) *clone.Report {
 	return rep
 }
 
-func runClone(src, tgt, yaml string, tweak func(*clone.Options)) (*clone.Report, error) {
+func runClone(src, tgt, yaml string, tweak func(*clone.Options)) (*report.Report, error) {
 	cfg, err := config.Parse("twin.yaml", []byte(yaml))
 	if err != nil {
 		return nil, err

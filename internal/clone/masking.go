@@ -2,6 +2,7 @@ package clone
 
 import (
 	"github.com/pgtwin/pgtwin/internal/config"
+	"github.com/pgtwin/pgtwin/internal/guard"
 	"github.com/pgtwin/pgtwin/internal/load"
 	"github.com/pgtwin/pgtwin/internal/mask"
 	"github.com/pgtwin/pgtwin/internal/plan"
@@ -19,7 +20,7 @@ func maskKey(res *config.Resolved, p *plan.Plan, getenv func(string) string) (k 
 	}
 	k, err = mask.ParseKey(res.Masking.KeyEnv, getenv(res.Masking.KeyEnv))
 	if err != nil {
-		return k, false, &Refused{Reason: err.Error(), Doc: "masking"}
+		return k, false, &guard.Refused{Reason: err.Error(), Doc: "masking"}
 	}
 	return k, true, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pgtwin/pgtwin/internal/clone"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
+	"github.com/pgtwin/pgtwin/internal/report"
 )
 
 // maskedKeysSchema masks key columns: an integer primary key referenced by
@@ -79,7 +80,7 @@ const (
 	keyB = "ef2d127de37b942baad06145e54b0c619a1f22327b2ebbcfbec78f5564afe39d"
 )
 
-func maskedClone(t *testing.T, src, tgt, key string) (*clone.Report, error) {
+func maskedClone(t *testing.T, src, tgt, key string) (*report.Report, error) {
 	t.Helper()
 	return runClone(src, tgt, maskedKeysConfig, func(o *clone.Options) {
 		o.Getenv = func(name string) string {

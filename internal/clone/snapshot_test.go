@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgtwin/pgtwin/internal/clone"
+	"github.com/pgtwin/pgtwin/internal/observe"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 )
 
@@ -153,7 +154,7 @@ func TestSnapshotUnderConcurrentWrites(t *testing.T) {
 	var dataStart, dataEnd time.Time
 	cloneStart, commitsAtStart := time.Now(), commits.Load()
 	rep, err := runClone(src, tgt, snapshotConfig, func(o *clone.Options) {
-		o.Phase = func(name string) {
+		o.Observer = phaseFunc(func(name string) {
 			switch name {
 			case "schema dump":
 				snapshotID = importSnapshot(t, admin, frozenTx, dbOID)
@@ -162,7 +163,7 @@ func TestSnapshotUnderConcurrentWrites(t *testing.T) {
 			case "indexes and constraints":
 				atPost, dataEnd = commits.Load(), time.Now()
 			}
-		}
+		})
 	})
 	cloneTime, commitsDuringClone := time.Since(cloneStart), commits.Load()-commitsAtStart
 	stopWriters()
@@ -381,3 +382,17 @@ func isExpectedWriteConflict(err error) bool {
 	}
 	return false
 }
+
+// phaseFunc is an observer that is told only when each phase starts.
+type phaseFunc func(name string)
+
+func (f phaseFunc) PhaseStarted(name string) { f(name) }
+
+func (phaseFunc) PhaseEnded(string, time.Duration, error) {}
+func (phaseFunc) Done(time.Duration, error)               {}
+func (phaseFunc) Estimate([]observe.Table)                {}
+func (phaseFunc) Rows(string, int64, int64)               {}
+func (phaseFunc) Waiting(string)                          {}
+func (phaseFunc) Warning(string)                          {}
+func (phaseFunc) Connected(observe.Connection)            {}
+func (phaseFunc) Query(observe.Query)                     {}

@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -218,15 +219,15 @@ func serverMessage(e *pgconn.PgError, start int, frag string) string {
 				rest = append(rest[:40], '…')
 			}
 			msg += fmt.Sprintf(" (at character %d: %q)", off+1, string(rest))
-		case off >= n && e.Code == "42601":
+		case off >= n && e.Code == pgerrcode.SyntaxError:
 			msg = "syntax error at the end of the expression"
 		}
 	}
 	if e.Hint != "" {
 		msg += "; hint: " + e.Hint
 	}
-	if e.Code == "25006" {
-		// read_only_sql_transaction: nextval(), a function that writes.
+	if e.Code == pgerrcode.ReadOnlySQLTransaction {
+		// nextval(), a function that writes.
 		msg += "; a fragment may only read (pgtwin never writes to the source)"
 	}
 	return msg

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -25,6 +26,9 @@ type Endpoint struct {
 	// From says where DSN came from: "--source", "$PROD_DATABASE_URL", or
 	// "the PG* environment".
 	From string
+	// Tracer, when set, is the connections' pgx tracer (the log of
+	// --log-level).
+	Tracer pgx.QueryTracer
 }
 
 // Resolve picks the connection string for role: the flag value when set,
@@ -62,7 +66,18 @@ func (e Endpoint) Config() (*pgx.ConnConfig, error) {
 	if cfg.RuntimeParams["application_name"] == "" {
 		cfg.RuntimeParams["application_name"] = "pgtwin"
 	}
+	cfg.Tracer = e.Tracer
 	return cfg, nil
+}
+
+// Describe names the endpoint's server without secrets (user@host:port/db),
+// or its role when the connection string does not parse.
+func (e Endpoint) Describe() string {
+	cfg, err := e.Config()
+	if err != nil {
+		return e.Role
+	}
+	return Describe(&cfg.Config)
 }
 
 // parseReason strips pgconn's "cannot parse `…`:" prefix, which quotes the
@@ -108,11 +123,11 @@ func (e Endpoint) explain(cfg *pgx.ConnConfig, err error) error {
 	switch {
 	case errors.As(err, &pgErr):
 		switch pgErr.Code {
-		case "28P01":
+		case pgerrcode.InvalidPassword:
 			msg = fmt.Sprintf("password authentication failed for user %q: check the password in %s or ~/.pgpass", cfg.User, e.From)
-		case "28000":
+		case pgerrcode.InvalidAuthorizationSpecification:
 			msg = fmt.Sprintf("the server refused user %q (%s): check pg_hba.conf or the user name", cfg.User, pgErr.Message)
-		case "3D000":
+		case pgerrcode.InvalidCatalogName:
 			msg = fmt.Sprintf("database %q does not exist on that server: check the database name in %s", cfg.Database, e.From)
 		default:
 			msg = fmt.Sprintf("%s (SQLSTATE %s)", pgErr.Message, pgErr.Code)

@@ -14,6 +14,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -46,7 +47,7 @@ func (l *Loader) ReplaceSchemas(ctx context.Context, schemas []string, create st
 	b.WriteString(create)
 	if err := l.Exec(ctx, b.String()); err != nil {
 		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "42501" {
+		if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.InsufficientPrivilege {
 			return fmt.Errorf("replace schemas: %w: the target role must own the target database (and the schemas pgtwin replaces) or be able to create schemas there", err)
 		}
 		return fmt.Errorf("replace schemas: %w", err)

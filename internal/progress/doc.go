@@ -1,8 +1,9 @@
 // Package progress shows what a running clone is doing and how long is left.
 //
-// A Reporter is told when each phase starts (Phase), what the plan expects
-// each table to hold (Estimate), and each table's running counts while the
-// rows stream (Rows). Three kinds render it:
+// A Reporter is a run's observer (package observe): it is told when each
+// phase starts (PhaseStarted), what the plan expects each table to hold
+// (Estimate), each table's running counts while the rows stream (Rows),
+// and when the run is over (Done). Three kinds render it:
 //
 //   - tty: live bars on a terminal (github.com/vbauerster/mpb/v8): a line
 //     for the phase and its elapsed time, a total bar with rows, bytes,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pgtwin/pgtwin/internal/human"
+	"github.com/pgtwin/pgtwin/internal/observe"
 )
 
 // maxPlainTables is the most table lines a plain progress report lists.
@@ -16,6 +17,7 @@ const maxPlainTables = 10
 // plain writes timestamped lines: one at each phase change, and every
 // Interval one saying how far the phase has got.
 type plain struct {
+	observe.Nop
 	t        *tracker
 	out      io.Writer
 	mu       sync.Mutex // serializes writes
@@ -50,7 +52,18 @@ func newPlain(opts Options) *plain {
 	return p
 }
 
-func (p *plain) Phase(name string) {
+// PhaseStarted shows that phase name starts.
+func (p *plain) PhaseStarted(name string) { p.phase(name) }
+
+// Done shows that the run is over; a failed run's last phase stays.
+func (p *plain) Done(_ time.Duration, err error) {
+	if err == nil {
+		p.phase("")
+	}
+}
+
+// phase shows a phase change; "" says the run is over.
+func (p *plain) phase(name string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	prev := p.t.setPhase(name)

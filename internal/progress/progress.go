@@ -10,28 +10,20 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/pgtwin/pgtwin/internal/human"
+	"github.com/pgtwin/pgtwin/internal/observe"
 )
 
-// Reporter is told a run's progress. Its methods may be called from any
-// goroutine.
+// Reporter shows a run's progress: it is the run's observer (it listens to
+// phases starting, the estimate, rows and the run's end). Its methods may
+// be called from any goroutine.
 type Reporter interface {
-	// Phase says a phase starts ("plan", "data", …); "" says the run is
-	// over.
-	Phase(name string)
-	// Estimate gives the plan's estimate of each table's rows and bytes,
-	// before the data phase.
-	Estimate(tables []Table)
-	// Rows gives a table's running counts while its rows stream.
-	Rows(table string, rows, bytes int64)
+	observe.Observer
 	// Close stops the reporter; what it showed last stays.
 	Close()
 }
 
 // Table is a table's share of the twin: estimated, or copied so far.
-type Table struct {
-	Name        string
-	Rows, Bytes int64
-}
+type Table = observe.Table
 
 // Mode says how progress is shown.
 type Mode string
@@ -99,12 +91,9 @@ func New(m Mode, opts Options) Reporter {
 }
 
 // Nop is the Reporter that shows nothing.
-type Nop struct{}
+type Nop struct{ observe.Nop }
 
-func (Nop) Phase(string)              {}
-func (Nop) Estimate([]Table)          {}
-func (Nop) Rows(string, int64, int64) {}
-func (Nop) Close()                    {}
+func (Nop) Close() {}
 
 // tracker holds the state both renderers show.
 type tracker struct {

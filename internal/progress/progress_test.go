@@ -31,12 +31,12 @@ func estimates() []progress.Table {
 // users bigger than estimated, indexes, commit; tick is called where a
 // periodic line would come.
 func run(c *clock, r progress.Reporter, tick func()) {
-	r.Phase("plan")
+	r.PhaseStarted("plan")
 	c.add(300 * time.Millisecond)
 	r.Estimate(estimates())
-	r.Phase("schema dump")
+	r.PhaseStarted("schema dump")
 	c.add(700 * time.Millisecond)
-	r.Phase("data")
+	r.PhaseStarted("data")
 	r.Rows("public.categories", 0, 0)
 	r.Rows("public.categories", 50, 2<<10)
 	c.add(2 * time.Second)
@@ -48,12 +48,12 @@ func run(c *clock, r progress.Reporter, tick func()) {
 	tick()
 	c.add(3 * time.Second)
 	r.Rows("public.orders", 8000, 800<<10)
-	r.Phase("indexes and constraints")
+	r.PhaseStarted("indexes and constraints")
 	c.add(12 * time.Second)
 	tick()
-	r.Phase("commit")
+	r.PhaseStarted("commit")
 	c.add(100 * time.Millisecond)
-	r.Phase("")
+	r.Done(0, nil)
 	r.Close()
 }
 
@@ -90,7 +90,7 @@ func TestPlain(t *testing.T) {
 func TestPlainTicker(t *testing.T) {
 	var out syncBuffer
 	r := progress.New(progress.Plain, progress.Options{Out: &out, Interval: 5 * time.Millisecond})
-	r.Phase("indexes and constraints")
+	r.PhaseStarted("indexes and constraints")
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(out.String(), "indexes and constraints: 0s so far") {
 		if time.Now().After(deadline) {

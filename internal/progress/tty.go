@@ -9,6 +9,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/pgtwin/pgtwin/internal/human"
+	"github.com/pgtwin/pgtwin/internal/observe"
 )
 
 // maxTTYTables is the most table bars shown at once: the tables copied
@@ -18,6 +19,7 @@ const maxTTYTables = 6
 // tty draws live bars: the phase with its elapsed time, the copy's total
 // (rows, bytes, rate, ETA) and the tables being copied.
 type tty struct {
+	observe.Nop
 	t *tracker
 	p *mpb.Progress
 
@@ -86,7 +88,18 @@ func (r *tty) tableLine(name string) decor.DecorFunc {
 	}
 }
 
-func (r *tty) Phase(name string) {
+// PhaseStarted shows that phase name starts.
+func (r *tty) PhaseStarted(name string) { r.phase(name) }
+
+// Done shows that the run is over; a failed run's last phase stays.
+func (r *tty) Done(_ time.Duration, err error) {
+	if err == nil {
+		r.phase("")
+	}
+}
+
+// phase shows a phase change; "" says the run is over.
+func (r *tty) phase(name string) {
 	prev := r.t.setPhase(name)
 	r.mu.Lock()
 	defer r.mu.Unlock()

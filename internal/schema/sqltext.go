@@ -162,10 +162,5 @@ func quotePattern(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
-// quoteLiteral quotes s as an SQL string literal.
-func quoteLiteral(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
-
 // identifier quotes a name for SQL.
 func identifier(name string) string { return pgx.Identifier{name}.Sanitize() }

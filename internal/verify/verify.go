@@ -418,7 +418,7 @@ FROM (SELECT pg_catalog.%[2]s(%[3]s) AS v FROM %[4]s) d, %[5]s s`,
 	}
 	if v != nil {
 		b.DataMax = *v
-		b.Fix = fmt.Sprintf("SELECT pg_catalog.setval('%s', %s);", strings.ReplaceAll(s.seq.Display(), "'", "''"), *v)
+		b.Fix = fmt.Sprintf("SELECT pg_catalog.setval(%s, %s);", catalog.QuoteLiteral(s.seq.Display()), *v)
 	}
 	return b, ok, nil
 }
