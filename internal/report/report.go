@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/human"
 	"github.com/pgtwin/pgtwin/internal/plan"
 	"github.com/pgtwin/pgtwin/internal/subset"
@@ -130,6 +131,13 @@ func (r *Report) WriteText(w io.Writer) error {
 	tw.Flush()
 	for _, c := range r.CutKeys {
 		fmt.Fprintf(&b, "\ncut %s: %d rows set to NULL", c.Key, c.Rows)
+	}
+	if len(r.Masked) > 0 {
+		var cols []string
+		for _, m := range r.Masked {
+			cols = append(cols, fmt.Sprintf("%s.%s %d", m.Table, catalog.QuoteIfNeeded(m.Column), m.Values))
+		}
+		fmt.Fprintf(&b, "\nMasked values (key %s): %s", r.MaskKeyFingerprint, strings.Join(cols, ", "))
 	}
 	var phases []string
 	for _, p := range r.Phases {

@@ -20,8 +20,10 @@ func sample() *report.Report {
 	p := &plan.Plan{Tables: []*plan.Table{{Table: "public.orders", EstimatedRows: 480}, {Table: "public.users", EstimatedRows: 50}}}
 	r.AddTables([]subset.TableStats{
 		{Table: catalog.Name{Schema: "public", Name: "orders"}, Rows: 500, Bytes: 3000, Queries: 3, Duration: 210 * time.Millisecond},
-		{Table: catalog.Name{Schema: "public", Name: "users"}, Rows: 50, Bytes: 1000, Queries: 1, Duration: 40 * time.Millisecond},
+		{Table: catalog.Name{Schema: "public", Name: "users"}, Rows: 50, Bytes: 1000, Queries: 1, Duration: 40 * time.Millisecond,
+			Masked: []subset.MaskedCount{{Column: "email", Values: 50}, {Column: "Full Name", Values: 48}}},
 	}, p)
+	r.MaskKeyFingerprint = "sha256:0123456789abcdef"
 	r.CutKeys = append(r.CutKeys, report.CutReport{Key: "public.orders(coupon_id) -> public.coupons(id)", Rows: 12})
 	r.Phases = append(r.Phases, report.Phase{Name: "plan", Seconds: 0.05}, report.Phase{Name: "data", Seconds: 1.9})
 	r.Seconds = 4.2
@@ -68,6 +70,19 @@ func TestJSON(t *testing.T) {
       "rows": 12
     }
   ],
+  "masked": [
+    {
+      "table": "public.users",
+      "column": "email",
+      "values": 50
+    },
+    {
+      "table": "public.users",
+      "column": "Full Name",
+      "values": 48
+    }
+  ],
+  "mask_key_fingerprint": "sha256:0123456789abcdef",
   "phases": [
     {
       "name": "plan",
@@ -120,6 +135,7 @@ func TestText(t *testing.T) {
            total    550   3.9 kB      4.20        
 
 cut public.orders(coupon_id) -> public.coupons(id): 12 rows set to NULL
+Masked values (key sha256:0123456789abcdef): public.users.email 50, public.users."Full Name" 48
 Phases: plan 0.05s, data 1.90s
 ! a <warning> & more
 `
