@@ -53,6 +53,12 @@ type Options struct {
 	Observer observe.Observer
 	// Budget limits the twin's size and the run's duration.
 	Budget Budget
+	// Access forces the access path of every lookup (tests); the zero
+	// value chooses per lookup from the source's statistics.
+	Access subset.Access
+	// TextOnly keeps whole tables on the COPY text path instead of passing
+	// their binary COPY through (tests compare the two).
+	TextOnly bool
 }
 
 // phase is one step of a run.

@@ -129,6 +129,7 @@ func (r *run) copyRows(ctx context.Context) error {
 		MaxRows: r.opts.Budget.MaxRows, MaxBytes: r.opts.Budget.MaxBytes,
 		OnRows:  func(t catalog.Name, rows, bytes int64) { r.obs.Rows(t.Display(), rows, bytes) },
 		MaskKey: r.maskKey,
+		Access:  r.opts.Access, BinarySink: r.binarySink(),
 	})
 	if ob := (*subset.OverBudget)(nil); errors.As(err, &ob) {
 		return overBudget(ob, r.stats, r.plan, r.opts.Budget)
@@ -157,6 +158,20 @@ func (r *run) sink(ctx context.Context, table catalog.Name, columns []string, rd
 	err := r.load.Copy(ctx, table, columns, rd)
 	r.obs.Query(observe.Query{Server: r.rep.Target, SQL: "COPY " + table.String() + " FROM STDIN", Took: time.Since(start), Err: err})
 	return err
+}
+
+// binarySink is the sink of whole tables passed through as binary COPY;
+// nil keeps them on the text path (Options.TextOnly).
+func (r *run) binarySink() subset.Sink {
+	if r.opts.TextOnly {
+		return nil
+	}
+	return func(ctx context.Context, table catalog.Name, columns []string, rd io.Reader) error {
+		start := time.Now()
+		err := r.load.CopyBinary(ctx, table, columns, rd)
+		r.obs.Query(observe.Query{Server: r.rep.Target, SQL: "COPY " + table.String() + " FROM STDIN (FORMAT binary)", Took: time.Since(start), Err: err})
+		return err
+	}
 }
 
 // tracedSource tells the observer about each COPY from the source: the

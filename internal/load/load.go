@@ -73,13 +73,30 @@ func (l *Loader) Freeze(tables []catalog.Name) {
 
 // Copy loads COPY text rows from r into table; it is a subset.Sink.
 func (l *Loader) Copy(ctx context.Context, table catalog.Name, columns []string, r io.Reader) error {
+	return l.copy(ctx, table, columns, r, false)
+}
+
+// CopyBinary loads a binary COPY stream from r into table; it is a
+// subset.Sink for whole tables passed through untouched.
+func (l *Loader) CopyBinary(ctx context.Context, table catalog.Name, columns []string, r io.Reader) error {
+	return l.copy(ctx, table, columns, r, true)
+}
+
+func (l *Loader) copy(ctx context.Context, table catalog.Name, columns []string, r io.Reader, binary bool) error {
 	cols := make([]string, len(columns))
 	for i, c := range columns {
 		cols[i] = pgx.Identifier{c}.Sanitize()
 	}
 	sql := fmt.Sprintf("COPY %s (%s) FROM STDIN", table.String(), strings.Join(cols, ", "))
+	var with []string
+	if binary {
+		with = append(with, "FORMAT binary")
+	}
 	if l.freeze[table] {
-		sql += " WITH (FREEZE)"
+		with = append(with, "FREEZE")
+	}
+	if len(with) > 0 {
+		sql += " WITH (" + strings.Join(with, ", ") + ")"
 	}
 	if _, err := l.conn.PgConn().CopyFrom(ctx, r, sql); err != nil {
 		return fmt.Errorf("copy into %s: %w", table.Display(), err)
