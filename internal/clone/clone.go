@@ -59,6 +59,8 @@ type Options struct {
 	// TextOnly keeps whole tables on the COPY text path instead of passing
 	// their binary COPY through (tests compare the two).
 	TextOnly bool
+	// BatchSize is the most keys a probe asks for (0: subset's default).
+	BatchSize int
 }
 
 // phase is one step of a run.

@@ -129,7 +129,7 @@ func (r *run) copyRows(ctx context.Context) error {
 		MaxRows: r.opts.Budget.MaxRows, MaxBytes: r.opts.Budget.MaxBytes,
 		OnRows:  func(t catalog.Name, rows, bytes int64) { r.obs.Rows(t.Display(), rows, bytes) },
 		MaskKey: r.maskKey,
-		Access:  r.opts.Access, BinarySink: r.binarySink(),
+		Access:  r.opts.Access, BatchSize: r.opts.BatchSize, BinarySink: r.binarySink(),
 	})
 	if ob := (*subset.OverBudget)(nil); errors.As(err, &ob) {
 		return overBudget(ob, r.stats, r.plan, r.opts.Budget)
