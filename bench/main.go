@@ -243,7 +243,12 @@ tables:
 		}
 	}
 
+	bf, err := b.bigFigures(ctx, o, large, full)
+	if err != nil {
+		return err
+	}
 	report(os.Stdout, o, b, serverVersion, shops, small, large, full, subset, big, fullRuns, baseRuns, time.Since(begin))
+	bf.report(os.Stdout, o, large, full, fullRuns, baseRuns)
 	return nil
 }
 
@@ -261,9 +266,10 @@ type cloneReport struct {
 	Bytes   int64   `json:"bytes"`
 	Seconds float64 `json:"seconds"`
 	Tables  []struct {
-		Table   string `json:"table"`
-		Rows    int64  `json:"rows"`
-		Queries int    `json:"queries"`
+		Table         string `json:"table"`
+		Rows          int64  `json:"rows"`
+		Queries       int    `json:"queries"`
+		EstimatedRows int64  `json:"estimated_rows"`
 	} `json:"tables"`
 	Phases []struct {
 		Name    string  `json:"name"`
@@ -275,13 +281,19 @@ const targetDB = "twin"
 
 // clone runs the pgtwin binary into a fresh database on the target and
 // measures its wall time and peak RSS.
-func (b *bench) clone(ctx context.Context, config string, s *shop) (result, error) {
+func (b *bench) clone(ctx context.Context, config string, s *shop, args ...string) (result, error) {
+	return b.cloneThen(ctx, config, s, nil, args...)
+}
+
+// cloneThen is clone, calling after (when set) with the twin's DSN before
+// the twin is dropped.
+func (b *bench) cloneThen(ctx context.Context, config string, s *shop, after func(dsn string) error, args ...string) (result, error) {
 	if err := b.prepareTarget(ctx); err != nil {
 		return result{}, err
 	}
 	defer dropDB(context.WithoutCancel(ctx), b.tgt.DSN("postgres"), targetDB)
-	cmd := exec.CommandContext(ctx, b.bin, "clone", "--config", config,
-		"--source", b.src.DSN(s.name), "--target", b.tgt.DSN(targetDB), "--json")
+	cmd := exec.CommandContext(ctx, b.bin, append([]string{"clone", "--config", config,
+		"--source", b.src.DSN(s.name), "--target", b.tgt.DSN(targetDB), "--json"}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -294,6 +306,11 @@ func (b *bench) clone(ctx context.Context, config string, s *shop) (result, erro
 	r := result{wall: wall, maxRSS: ru.Maxrss, cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
 	if err := json.Unmarshal(stdout.Bytes(), &r.report); err != nil {
 		return result{}, fmt.Errorf("read pgtwin's report: %w", err)
+	}
+	if after != nil {
+		if err := after(b.tgt.DSN(targetDB)); err != nil {
+			return result{}, err
+		}
 	}
 	return r, nil
 }

@@ -25,6 +25,7 @@ var accessVariants = []struct {
 	{"set", func(o *clone.Options) { o.Access = subset.AccessSet }},
 	{"scan", func(o *clone.Options) { o.Access = subset.AccessScan }},
 	{"scan, text only", func(o *clone.Options) { o.Access, o.TextOnly = subset.AccessScan, true }},
+	{"three source readers", func(o *clone.Options) { o.Jobs = 3 }},
 }
 
 // wholeCases exercise whole tables: roots with all, tables reached whole

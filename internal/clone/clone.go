@@ -61,7 +61,14 @@ type Options struct {
 	TextOnly bool
 	// BatchSize is the most keys a probe asks for (0: subset's default).
 	BatchSize int
+	// Jobs is the number of source sessions reading rows (--jobs); they
+	// share the run's snapshot. 0 means DefaultJobs.
+	Jobs int
 }
+
+// DefaultJobs is the number of source sessions that read rows when
+// Options.Jobs is 0.
+const DefaultJobs = 1
 
 // phase is one step of a run.
 type phase struct {

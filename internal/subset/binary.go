@@ -19,7 +19,7 @@ var binarySignature = []byte("PGCOPY\n\377\r\n\x00")
 // progress; no value is parsed, printed or checked by pgtwin or by the
 // servers' text input and output functions.
 func (e *engine) fetchBinary(ctx context.Context, ts *tableState, query string) error {
-	return e.stream(ctx, ts, query, e.binarySink, func(r io.Reader, write, raw func([]byte) error) error {
+	return e.stream(ctx, ts, query, e.src, e.binarySink, func(r io.Reader, write, raw func([]byte) error) error {
 		return readBinaryRows(r, ts, write, raw)
 	})
 }

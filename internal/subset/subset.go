@@ -81,6 +81,9 @@ type Options struct {
 	// through untouched (see tableState.passThrough); nil keeps every
 	// table on the text path.
 	BinarySink Sink
+	// Readers are further sessions in the source snapshot (--jobs): they
+	// read the next whole tables while the target loads the current one.
+	Readers []Source
 }
 
 // Reporting intervals of Options.OnRows, in rows and in bytes.
@@ -144,6 +147,7 @@ func Run(ctx context.Context, src Source, sink Sink, cat *catalog.Catalog, res *
 
 type engine struct {
 	src        Source
+	readers    []Source
 	sink       Sink
 	binarySink Sink
 	res        *config.Resolved
@@ -210,7 +214,7 @@ type edgeState struct {
 }
 
 func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved, p *plan.Plan, opts Options) (*engine, error) {
-	e := &engine{src: src, sink: sink, binarySink: opts.BinarySink, res: res, batch: opts.BatchSize, access: opts.Access,
+	e := &engine{src: src, readers: opts.Readers, sink: sink, binarySink: opts.BinarySink, res: res, batch: opts.BatchSize, access: opts.Access,
 		tables:  map[catalog.Name]*tableState{},
 		maxRows: math.MaxInt64, maxBytes: math.MaxInt64, nextRows: math.MaxInt64, nextBytes: math.MaxInt64, onRows: opts.OnRows}
 	if e.batch <= 0 {
@@ -360,12 +364,8 @@ func (e *engine) run(ctx context.Context) error {
 	// Whole tables first, each by one query; then the queries that stand
 	// for keys of whole tables: the children of whole-down parents and the
 	// parents of whole children.
-	for _, n := range e.order {
-		if ts := e.tables[n]; ts.whole {
-			if err := e.fetchWhole(ctx, ts); err != nil {
-				return err
-			}
-		}
+	if err := e.fetchWholeTables(ctx); err != nil {
+		return err
 	}
 	for _, es := range e.edges {
 		if es.down && es.parent.wholeDown && !es.child.wholeDown && (!es.child.whole || len(es.child.down) > 0) {
@@ -412,12 +412,52 @@ func (e *engine) run(ctx context.Context) error {
 	}
 }
 
+// fetchWholeTables copies the whole tables. With readers, the binary
+// COPYs are read ahead on every source session while the target takes
+// them, one table after the other.
+func (e *engine) fetchWholeTables(ctx context.Context) error {
+	var binary []*tableState
+	var queries []string
+	for _, n := range e.order {
+		ts := e.tables[n]
+		switch {
+		case !ts.whole:
+		case ts.passThrough && e.binarySink != nil && len(e.readers) > 0:
+			binary = append(binary, ts)
+			queries = append(queries, binaryQuery(ts))
+		default:
+			if err := e.fetchWhole(ctx, ts); err != nil {
+				return err
+			}
+		}
+	}
+	if len(binary) == 0 {
+		return nil
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	pre, wait := prefetchAll(pctx, append([]Source{e.src}, e.readers...), queries)
+	defer wait()
+	defer cancel()
+	for i, ts := range binary {
+		err := e.stream(ctx, ts, queries[i], pre[i], e.binarySink, func(r io.Reader, write, raw func([]byte) error) error {
+			return readBinaryRows(r, ts, write, raw)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func binaryQuery(ts *tableState) string {
+	return fmt.Sprintf("COPY (SELECT %s FROM %s) TO STDOUT (FORMAT binary)", quoteColumns(ts.cols), ts.from)
+}
+
 // fetchWhole copies every row of a whole table by one query: binary COPY
 // passed through when the table allows it, the text path otherwise.
 func (e *engine) fetchWhole(ctx context.Context, ts *tableState) error {
 	if ts.passThrough && e.binarySink != nil {
-		q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO STDOUT (FORMAT binary)", quoteColumns(ts.cols), ts.from)
-		return e.fetchBinary(ctx, ts, q)
+		return e.fetchBinary(ctx, ts, binaryQuery(ts))
 	}
 	q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO STDOUT", ts.selectList, ts.from)
 	return e.fetch(ctx, ts, q, modeWhole, nil)
@@ -429,7 +469,7 @@ func (e *engine) fetchWhole(ctx context.Context, ts *tableState) error {
 // The target's COPY starts with the first new row, so a query that finds
 // nothing new costs the target nothing.
 func (e *engine) fetch(ctx context.Context, ts *tableState, query string, m mode, filter func([][]byte) bool) error {
-	return e.stream(ctx, ts, query, e.sink, func(r io.Reader, write, _ func([]byte) error) error {
+	return e.stream(ctx, ts, query, e.src, e.sink, func(r io.Reader, write, _ func([]byte) error) error {
 		return e.scan(r, ts, m, filter, write)
 	})
 }
@@ -437,7 +477,7 @@ func (e *engine) fetch(ctx context.Context, ts *tableState, query string, m mode
 // stream runs query on the source and hands its output to read, whose
 // write passes bytes (a row at a time) to sink, counting them against the
 // budgets and reporting progress; raw passes bytes that are no row.
-func (e *engine) stream(ctx context.Context, ts *tableState, query string, sink Sink, read func(r io.Reader, write, raw func([]byte) error) error) error {
+func (e *engine) stream(ctx context.Context, ts *tableState, query string, src Source, sink Sink, read func(r io.Reader, write, raw func([]byte) error) error) error {
 	start := time.Now()
 	defer func() { ts.stats.Duration += time.Since(start) }()
 	ts.stats.Queries++
@@ -451,7 +491,7 @@ func (e *engine) stream(ctx context.Context, ts *tableState, query string, sink 
 		// buffer hands them to the pipe, a goroutine switch per write,
 		// in large chunks instead.
 		bw := bufio.NewWriterSize(srcW, 256<<10)
-		_, err := e.src.CopyTo(gctx, bw, query)
+		_, err := src.CopyTo(gctx, bw, query)
 		if err == nil {
 			err = bw.Flush()
 		}
