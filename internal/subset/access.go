@@ -3,15 +3,12 @@ package subset
 import (
 	"context"
 	"fmt"
-	"io"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/config"
-	"github.com/pgtwin/pgtwin/internal/copytext"
 )
 
 // Access is how a lookup reads the rows its keys ask for.
@@ -85,7 +82,7 @@ func (e *engine) lookup(ctx context.Context, es *edgeState, ts *tableState, cols
 // choose picks the access path of a lookup of k keys into columns cols of
 // ts: probes for one batch or less, a full read when the keys ask for most
 // of the table, one set-based query in between. The rows a key brings come
-// from pg_class.reltuples and pg_stats.n_distinct; without statistics the
+// from pg_class.reltuples and pg_stats.n_distinct (read with the catalog); without statistics the
 // set-based query is the safe middle (the source's planner still chooses
 // between an index and a hash join).
 func (e *engine) choose(ts *tableState, cols []string, k int) Access {
@@ -113,14 +110,11 @@ func (e *engine) choose(ts *tableState, cols []string, k int) Access {
 func (e *engine) distinct(t *catalog.Table, cols []string) float64 {
 	var nd float64
 	for _, c := range cols {
-		v, ok := e.stats[t.Name][c]
-		if !ok {
+		col := t.Column(c)
+		if col == nil || !col.Stats {
 			return 0
 		}
-		if v < 0 { // a share of the rows
-			v = -v * float64(t.EstimatedRows)
-		}
-		nd = max(nd, v)
+		nd = max(nd, col.Distinct(t.EstimatedRows))
 	}
 	return nd
 }
@@ -135,54 +129,6 @@ func isUnique(t *catalog.Table, cols []string) bool {
 		}
 	}
 	return false
-}
-
-// statsQuery reads n_distinct of every analyzed column of the given
-// schemas; a partitioned table's statistics are its inherited ones.
-const statsQuery = `SELECT schemaname, tablename, attname, n_distinct FROM pg_catalog.pg_stats
-WHERE schemaname = ANY(%s) ORDER BY inherited`
-
-// readStats loads the column statistics the access paths are chosen from
-// (pg_stats shows the columns the role may read; a hot standby has them).
-func (e *engine) readStats(ctx context.Context) error {
-	e.stats = map[catalog.Name]map[string]float64{}
-	if e.access != AccessAuto || len(e.res.Schemas) == 0 {
-		return nil
-	}
-	var keys [][]string
-	for _, s := range e.res.Schemas {
-		keys = append(keys, []string{s})
-	}
-	pr, pw := io.Pipe()
-	go func() {
-		_, err := e.src.CopyTo(ctx, pw, "COPY ("+fmt.Sprintf(statsQuery, arrayLiteral(keys, 0))+") TO STDOUT")
-		pw.CloseWithError(err)
-	}()
-	rd := copytext.NewReader(pr)
-	var fields [][]byte
-	for {
-		row, err := rd.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			pr.CloseWithError(err)
-			return fmt.Errorf("read column statistics: %w", err)
-		}
-		fields = row.Split(fields)
-		if len(fields) != 4 || copytext.IsNull(fields[3]) {
-			continue
-		}
-		n := catalog.Name{Schema: copytext.Decode(fields[0]), Name: copytext.Decode(fields[1])}
-		v, err := strconv.ParseFloat(string(fields[3]), 64)
-		if err != nil {
-			continue
-		}
-		if e.stats[n] == nil {
-			e.stats[n] = map[string]float64{}
-		}
-		e.stats[n][copytext.Decode(fields[2])] = v
-	}
 }
 
 // childrenOfAllQuery selects the children of every row of a whole-down

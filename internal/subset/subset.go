@@ -153,7 +153,6 @@ type engine struct {
 	res        *config.Resolved
 	batch      int
 	access     Access
-	stats      map[catalog.Name]map[string]float64 // n_distinct per column, from pg_stats
 
 	tables map[catalog.Name]*tableState
 	order  []catalog.Name // sorted, for deterministic work order
@@ -358,9 +357,6 @@ func allNotNull(t *catalog.Table, cols []string) bool {
 }
 
 func (e *engine) run(ctx context.Context) error {
-	if err := e.readStats(ctx); err != nil {
-		return err
-	}
 	// Whole tables first, each by one query; then the queries that stand
 	// for keys of whole tables: the children of whole-down parents and the
 	// parents of whole children.
