@@ -7,8 +7,14 @@
 // tableoid and ctid for tables without one) so that no row is copied twice,
 // its foreign-key values so that missing parents are fetched next (up), and,
 // for rows reached down from a root, the values its children reference so
-// that those are fetched too (down). Lookups are batched and repeated until
-// no new key appears, which follows cycles and self-references to their end.
+// that those are fetched too (down). Lookups are repeated until no new key
+// appears, which follows cycles and self-references to their end; each
+// picks its access path by size (access.go): batched probes, one set-based
+// query, or one read of the table filtered in pgtwin.
+//
+// Whole tables (every row selected) are read by one query each, as binary
+// COPY passed through when their types allow, and keep no key set: their
+// children and parents are asked for by one query per key.
 package subset
 
 import (
