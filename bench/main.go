@@ -13,7 +13,11 @@
 //	    server: wall time pgtwin/baseline, goal ≤ 0.75;
 //	(c) the pgtwin process's peak RSS for the subset, a big subset (a fifth
 //	    of the large shop's users and what hangs off them) and the full twin,
-//	    against 100 MB + 64 bytes per selected row.
+//	    against 100 MB + 64 bytes per selected row;
+//	(d)–(h) big twins: a 10% root sample against the set-based floor, every
+//	    table a root `all` against `copy: all`, the full twin against
+//	    pg_dump -Fd -j2 + pg_restore -j2 and with --jobs 2, memory per
+//	    selected row, and the plan's estimate error (see big.go).
 //
 // Each timing is the median of -runs runs.
 package main
