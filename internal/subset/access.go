@@ -73,9 +73,9 @@ func (e *engine) lookup(ctx context.Context, es *edgeState, ts *tableState, cols
 		}
 		return e.fetch(ctx, ts, "COPY ("+sql+") TO STDOUT", m, filter)
 	case AccessSet:
-		return e.fetch(ctx, ts, lookupQuery(ts, cols, q.take(maxSetKeys), where), m, nil)
+		return e.fetch(ctx, ts, lookupQuery(ts, cols, q.takeArrays(maxSetKeys, len(cols)), where), m, nil)
 	default:
-		return e.fetch(ctx, ts, lookupQuery(ts, cols, q.take(e.batch), where), m, nil)
+		return e.fetch(ctx, ts, lookupQuery(ts, cols, q.takeArrays(e.batch, len(cols)), where), m, nil)
 	}
 }
 

@@ -119,15 +119,52 @@ func (q *keyQueue) len() int {
 
 func (q *keyQueue) empty() bool { return q.len() == 0 }
 
-// take removes up to n keys, as text tuples for the lookup query.
+// take removes up to n keys, as text tuples.
 func (q *keyQueue) take(n int) [][]string {
 	var out [][]string
+	q.drain(n, func(key []string) { out = append(out, append([]string(nil), key...)) })
+	return out
+}
+
+// takeArrays removes up to n keys of ncols columns and returns them as one
+// SQL text[] literal per column ('{"1","2"}'::text[]), written straight
+// from the queue: no key is held twice on the way.
+func (q *keyQueue) takeArrays(n, ncols int) []string {
+	bs := make([]strings.Builder, ncols)
+	for i := range bs {
+		bs[i].WriteString("'{")
+	}
+	first := true
+	q.drain(n, func(key []string) {
+		for i := range bs {
+			if !first {
+				bs[i].WriteByte(',')
+			}
+			writeArrayElem(&bs[i], key[i])
+		}
+		first = false
+	})
+	out := make([]string, ncols)
+	for i := range bs {
+		bs[i].WriteString("}'::text[]")
+		out[i] = bs[i].String()
+	}
+	return out
+}
+
+// drain removes up to n keys, smallest integers first, and calls f with
+// each as decoded text fields (f must not keep the slice).
+func (q *keyQueue) drain(n int, f func(key []string)) {
+	taken := 0
+	key := make([]string, 1)
 	if q.ints != nil && !q.ints.IsEmpty() {
 		it := q.ints.Iterator()
 		var last uint64
-		for len(out) < n && it.HasNext() {
+		for taken < n && it.HasNext() {
 			last = it.Next()
-			out = append(out, []string{strconv.FormatInt(int64(last^1<<63), 10)})
+			key[0] = strconv.FormatInt(int64(last^1<<63), 10)
+			f(key)
+			taken++
 		}
 		if it.HasNext() {
 			q.ints.RemoveRange(0, last+1)
@@ -135,16 +172,18 @@ func (q *keyQueue) take(n int) [][]string {
 			q.ints = nil // let the bitmap go
 		}
 	}
-	k := min(n-len(out), len(q.strs))
+	k := min(n-taken, len(q.strs))
 	for _, s := range q.strs[:k] {
-		fields := strings.Split(s, "\t")
-		out = append(out, decodeAll(toBytes(fields)))
+		key = key[:0]
+		for _, fld := range strings.Split(s, "\t") {
+			key = append(key, copytext.Decode([]byte(fld)))
+		}
+		f(key)
 	}
 	q.strs = q.strs[k:]
 	if len(q.strs) == 0 {
 		q.strs = nil
 	}
-	return out
 }
 
 // takeAll empties the queue into a key set, for a full read to filter by.
@@ -158,12 +197,4 @@ func (q *keyQueue) takeAll() *keySet {
 	}
 	q.ints, q.strs = nil, nil
 	return s
-}
-
-func toBytes(ss []string) [][]byte {
-	out := make([][]byte, len(ss))
-	for i, s := range ss {
-		out[i] = []byte(s)
-	}
-	return out
 }

@@ -664,14 +664,6 @@ func pick(dst, fields [][]byte, idx []int) [][]byte {
 	return dst
 }
 
-func decodeAll(fields [][]byte) []string {
-	out := make([]string, len(fields))
-	for i, f := range fields {
-		out[i] = copytext.Decode(f)
-	}
-	return out
-}
-
 func indexes(cols, names []string) []int {
 	out := make([]int, len(names))
 	for i, n := range names {
