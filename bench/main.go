@@ -13,7 +13,11 @@
 //	    server: wall time pgtwin/baseline, goal ≤ 0.75;
 //	(c) the pgtwin process's peak RSS for the subset, a big subset (a fifth
 //	    of the large shop's users and what hangs off them) and the full twin,
-//	    against 100 MB + 64 bytes per selected row.
+//	    against 100 MB + 64 bytes per selected row;
+//	(d)–(h) big twins: a 10% root sample against the set-based floor, every
+//	    table a root `all` against `copy: all`, the full twin against
+//	    pg_dump -Fd -j2 + pg_restore -j2 and with --jobs 2, memory per
+//	    selected row, and the plan's estimate error (see big.go).
 //
 // Each timing is the median of -runs runs.
 package main
@@ -243,7 +247,12 @@ tables:
 		}
 	}
 
+	bf, err := b.bigFigures(ctx, o, large, full)
+	if err != nil {
+		return err
+	}
 	report(os.Stdout, o, b, serverVersion, shops, small, large, full, subset, big, fullRuns, baseRuns, time.Since(begin))
+	bf.report(os.Stdout, o, large, full, fullRuns, baseRuns)
 	return nil
 }
 
@@ -261,9 +270,10 @@ type cloneReport struct {
 	Bytes   int64   `json:"bytes"`
 	Seconds float64 `json:"seconds"`
 	Tables  []struct {
-		Table   string `json:"table"`
-		Rows    int64  `json:"rows"`
-		Queries int    `json:"queries"`
+		Table         string `json:"table"`
+		Rows          int64  `json:"rows"`
+		Queries       int    `json:"queries"`
+		EstimatedRows int64  `json:"estimated_rows"`
 	} `json:"tables"`
 	Phases []struct {
 		Name    string  `json:"name"`
@@ -275,13 +285,19 @@ const targetDB = "twin"
 
 // clone runs the pgtwin binary into a fresh database on the target and
 // measures its wall time and peak RSS.
-func (b *bench) clone(ctx context.Context, config string, s *shop) (result, error) {
+func (b *bench) clone(ctx context.Context, config string, s *shop, args ...string) (result, error) {
+	return b.cloneThen(ctx, config, s, nil, args...)
+}
+
+// cloneThen is clone, calling after (when set) with the twin's DSN before
+// the twin is dropped.
+func (b *bench) cloneThen(ctx context.Context, config string, s *shop, after func(dsn string) error, args ...string) (result, error) {
 	if err := b.prepareTarget(ctx); err != nil {
 		return result{}, err
 	}
 	defer dropDB(context.WithoutCancel(ctx), b.tgt.DSN("postgres"), targetDB)
-	cmd := exec.CommandContext(ctx, b.bin, "clone", "--config", config,
-		"--source", b.src.DSN(s.name), "--target", b.tgt.DSN(targetDB), "--json")
+	cmd := exec.CommandContext(ctx, b.bin, append([]string{"clone", "--config", config,
+		"--source", b.src.DSN(s.name), "--target", b.tgt.DSN(targetDB), "--json"}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -294,6 +310,11 @@ func (b *bench) clone(ctx context.Context, config string, s *shop) (result, erro
 	r := result{wall: wall, maxRSS: ru.Maxrss, cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
 	if err := json.Unmarshal(stdout.Bytes(), &r.report); err != nil {
 		return result{}, fmt.Errorf("read pgtwin's report: %w", err)
+	}
+	if after != nil {
+		if err := after(b.tgt.DSN(targetDB)); err != nil {
+			return result{}, err
+		}
 	}
 	return r, nil
 }

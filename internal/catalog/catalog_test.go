@@ -149,7 +149,7 @@ func TestReadFixture(t *testing.T) {
 			{Name: "mood", Num: 4, Type: "public.mood", Base: "public.mood"},
 			{Name: "past_moods", Num: 5, Type: "public.mood[]", Base: "public.mood", Array: true, NotNull: true, Default: "'{}'::public.mood[]"},
 			{Name: "created_at", Num: 6, Type: "timestamp with time zone", Base: "timestamp with time zone", NotNull: true, Default: "now()"},
-		}, table(t, c, "public", "users").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID"))
+		}, table(t, c, "public", "users").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID", "Stats", "NDistinct", "NullFrac"))
 		diff(t, "order_items", []*catalog.Column{
 			{Name: "order_id", Num: 1, Type: "integer", Base: "integer", NotNull: true, Unique: true},
 			{Name: "shop_id", Num: 2, Type: "integer", Base: "integer", NotNull: true, Unique: true},
@@ -158,21 +158,21 @@ func TestReadFixture(t *testing.T) {
 			{Name: "qty", Num: 5, Type: "integer", Base: "integer", NotNull: true},
 			{Name: "unit_price", Num: 6, Type: "numeric(10,2)", Base: "numeric(10,2)", NotNull: true},
 			{Name: "total", Num: 7, Type: "numeric", Base: "numeric", Generated: true},
-		}, table(t, c, "public", "order_items").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID"))
+		}, table(t, c, "public", "order_items").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID", "Stats", "NDistinct", "NullFrac"))
 		diff(t, "categories", []*catalog.Column{
 			{Name: "id", Num: 1, Type: "integer", Base: "integer", NotNull: true, Default: "nextval('public.categories_id_seq'::regclass)", Unique: true},
 			{Name: "parent_id", Num: 2, Type: "integer", Base: "integer"},
 			{Name: "name", Num: 3, Type: "text", Base: "text", NotNull: true},
-		}, table(t, c, "public", "categories").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID"))
+		}, table(t, c, "public", "categories").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID", "Stats", "NDistinct", "NullFrac"))
 		diff(t, "shipments", []*catalog.Column{
 			{Name: "id", Num: 1, Type: "integer", Base: "integer", NotNull: true, Identity: "by default", Unique: true},
 			{Name: "order_id", Num: 2, Type: "integer", Base: "integer"},
 			{Name: "shop_id", Num: 3, Type: "integer", Base: "integer"},
-		}, table(t, c, "public", "shipments").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID"))
+		}, table(t, c, "public", "shipments").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID", "Stats", "NDistinct", "NullFrac"))
 		diff(t, "Order Lines", []*catalog.Column{
 			{Name: "id", Num: 1, Type: "integer", Base: "integer", NotNull: true, Unique: true},
 			{Name: "CustomerID", Num: 2, Type: "integer", Base: "integer", NotNull: true},
-		}, table(t, c, "Sales Dept", "Order Lines").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID"))
+		}, table(t, c, "Sales Dept", "Order Lines").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID", "Stats", "NDistinct", "NullFrac"))
 		// Domains (over a domain), arrays of a domain, typmods, a comment,
 		// and columns that only an expression or a partial unique index
 		// makes unique.
@@ -185,7 +185,7 @@ func TestReadFixture(t *testing.T) {
 			{Name: "phone", Num: 6, Type: "public.mobile_phone", Base: "character varying(20)"},
 			{Name: "phones", Num: 7, Type: "public.phone[]", Base: "character varying(20)", Array: true},
 			{Name: "tags", Num: 8, Type: "character varying(10)[]", Base: "character varying(10)", Array: true},
-		}, table(t, c, "public", "employees").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID"))
+		}, table(t, c, "public", "employees").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID", "Stats", "NDistinct", "NullFrac"))
 		// The key of UNIQUE (sku) INCLUDE (price) is sku alone; the
 		// expression and partial unique indexes of countries read name and
 		// (in the predicate) active.
@@ -214,6 +214,11 @@ func TestReadFixture(t *testing.T) {
 		}
 		if got := table(t, c, "public", "users").Column("past_moods").TypeOID; got != moodArray {
 			t.Errorf("users.past_moods TypeOID = %d, want %d", got, moodArray)
+		}
+		// The fixture is analyzed: a primary key's values are all distinct.
+		users := table(t, c, "public", "users")
+		if id := users.Column("id"); !id.Stats || id.NDistinct != -1 || id.Distinct(users.EstimatedRows) != float64(users.EstimatedRows) {
+			t.Errorf("users.id statistics = %v, n_distinct %v; want n_distinct -1 (every value distinct)", id.Stats, id.NDistinct)
 		}
 	})
 
@@ -395,7 +400,7 @@ func TestReadTx(t *testing.T) {
 	diff(t, "jobs columns", []*catalog.Column{
 		{Name: "id", Num: 1, Type: "integer", Base: "integer", NotNull: true, Default: "nextval('app.jobs_id_seq'::regclass)", Unique: true},
 		{Name: "state", Num: 2, Type: "app.state", Base: "app.state", NotNull: true, Default: "'new'::app.state"},
-	}, table(t, c, "app", "jobs").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID"))
+	}, table(t, c, "app", "jobs").Columns, cmpopts.IgnoreFields(catalog.Column{}, "TypeOID", "Stats", "NDistinct", "NullFrac"))
 }
 
 // TestExtensionMembers checks that schemas, tables and sequences that belong

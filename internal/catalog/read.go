@@ -325,13 +325,20 @@ func estimate(reltuples float64) int64 {
 // typmod applies when the column has none: varchar(20) for a domain over
 // varchar(20)) and arrays (to the element type; an array column's typmod is
 // its element's), until it reaches a type that is neither.
+//
+// n_distinct and null_frac come from pg_stats (the columns the role may
+// read; a partitioned table's are its inherited ones), NULL where the
+// column has no statistics.
 const columnsQuery = `
 SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
        a.atttypid, a.attnotnull, a.attgenerated = 's', a.attidentity::text,
        CASE WHEN a.attgenerated = '' THEN COALESCE(pg_catalog.pg_get_expr(d.adbin, d.adrelid), '') ELSE '' END,
        COALESCE(pg_catalog.col_description(a.attrelid, a.attnum), ''),
-       b.base, b.arr
+       b.base, b.arr,
+       st.n_distinct::float8, st.null_frac::float8
 FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 CROSS JOIN LATERAL (
   WITH RECURSIVE r(typ, mod, arr, depth) AS (
@@ -351,6 +358,12 @@ CROSS JOIN LATERAL (
   ORDER BY r.depth DESC
   LIMIT 1
 ) b
+LEFT JOIN LATERAL (
+  SELECT s.n_distinct, s.null_frac FROM pg_catalog.pg_stats s
+  WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname
+  ORDER BY s.inherited = (c.relkind = 'p') DESC
+  LIMIT 1
+) st ON true
 WHERE a.attrelid = ANY ($1::oid[])
   AND a.attnum > 0
   AND NOT a.attisdropped
@@ -362,19 +375,25 @@ func readColumns(ctx context.Context, tx pgx.Tx, ts *tableSet) error {
 		return fmt.Errorf("read columns: %w", err)
 	}
 	var (
-		rel      uint32
-		col      Column
-		identity string
+		rel                 uint32
+		col                 Column
+		identity            string
+		nDistinct, nullFrac *float64
 	)
 	if _, err := pgx.ForEachRow(rows, []any{
 		&rel, &col.Num, &col.Name, &col.Type, &col.TypeOID, &col.NotNull, &col.Generated, &identity, &col.Default,
 		&col.Comment, &col.Base, &col.Array,
+		&nDistinct, &nullFrac,
 	}, func() error {
 		t := ts.byOID[rel]
 		if t == nil {
 			return fmt.Errorf("column %s of unknown table %d", col.Name, rel)
 		}
 		c := col
+		c.Stats = nDistinct != nil && nullFrac != nil
+		if c.Stats {
+			c.NDistinct, c.NullFrac = *nDistinct, *nullFrac
+		}
 		switch identity {
 		case "a":
 			c.Identity = "always"

@@ -124,6 +124,24 @@ type Column struct {
 	// predicate reads counts), of the table or of one of its partitions.
 	// INCLUDE columns do not count.
 	Unique bool `json:"unique,omitempty"`
+	// Stats says the source has statistics for the column (pg_stats):
+	// NDistinct is its n_distinct (below 0: minus a share of the rows),
+	// NullFrac the share of NULLs.
+	Stats     bool    `json:"-"`
+	NDistinct float64 `json:"-"`
+	NullFrac  float64 `json:"-"`
+}
+
+// Distinct estimates the column's distinct values from its statistics
+// and the table's rows; 0 when unknown.
+func (c *Column) Distinct(tableRows int64) float64 {
+	switch {
+	case !c.Stats:
+		return 0
+	case c.NDistinct < 0:
+		return -c.NDistinct * float64(max(tableRows, 0))
+	}
+	return c.NDistinct
 }
 
 // FKMatch is a foreign key's MATCH type.

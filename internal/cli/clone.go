@@ -29,6 +29,7 @@ type cloneCmd struct {
 	maxRows          int64
 	maxBytes         string
 	maxDuration      time.Duration
+	jobs             int
 }
 
 func newClone(env Env) *cobra.Command {
@@ -69,6 +70,7 @@ write into the source or into a database that holds someone else's tables
 	f.Int64Var(&c.maxRows, "max-rows", 0, "refuse, or stop and roll back, a twin of more rows than this (config: budgets.max_rows)")
 	f.StringVar(&c.maxBytes, "max-bytes", "", "refuse, or stop and roll back, a twin of more data than this, e.g. 500MB (config: budgets.max_bytes)")
 	f.DurationVar(&c.maxDuration, "max-duration", 0, "stop and roll back a run that takes longer than this, e.g. 20m (config: budgets.max_duration)")
+	f.IntVar(&c.jobs, "jobs", clone.DefaultJobs, "source sessions reading rows, sharing one snapshot: more read the next whole table while the target loads the current one")
 	return cmd
 }
 
@@ -77,7 +79,11 @@ func (c *cloneCmd) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.jobs < 1 {
+		return usage(fmt.Errorf("--jobs must be 1 or more, got %d", c.jobs))
+	}
 	opts := clone.Options{
+		Jobs:   c.jobs,
 		Config: cfg, PgBin: c.pgBin, KeepOwners: c.keepOwners,
 		OverwriteNonTwin: c.overwriteNonTwin, WaitForLock: c.wait, Getenv: c.env.Getenv, Version: version(),
 	}

@@ -53,7 +53,22 @@ type Options struct {
 	Observer observe.Observer
 	// Budget limits the twin's size and the run's duration.
 	Budget Budget
+	// Access forces the access path of every lookup (tests); the zero
+	// value chooses per lookup from the source's statistics.
+	Access subset.Access
+	// TextOnly keeps whole tables on the COPY text path instead of passing
+	// their binary COPY through (tests compare the two).
+	TextOnly bool
+	// BatchSize is the most keys a probe asks for (0: subset's default).
+	BatchSize int
+	// Jobs is the number of source sessions reading rows (--jobs); they
+	// share the run's snapshot. 0 means DefaultJobs.
+	Jobs int
 }
+
+// DefaultJobs is the number of source sessions that read rows when
+// Options.Jobs is 0.
+const DefaultJobs = 1
 
 // phase is one step of a run.
 type phase struct {

@@ -124,11 +124,25 @@ func (r *run) preData(ctx context.Context) error {
 // copyRows streams the selected rows from the snapshot into the target,
 // then cuts the keys the config cuts.
 func (r *run) copyRows(ctx context.Context) error {
+	jobs := r.opts.Jobs
+	if jobs <= 0 {
+		jobs = DefaultJobs
+	}
+	var readers []subset.Source
+	for range jobs - 1 {
+		reader, err := r.src.OpenReader(ctx)
+		if err != nil {
+			return err
+		}
+		defer reader.Close(ctx)
+		readers = append(readers, tracedSource{reader, r.obs})
+	}
 	var err error
 	r.stats, err = subset.Run(ctx, tracedSource{r.src, r.obs}, r.sink, r.src.Catalog, r.res, r.plan, subset.Options{
 		MaxRows: r.opts.Budget.MaxRows, MaxBytes: r.opts.Budget.MaxBytes,
 		OnRows:  func(t catalog.Name, rows, bytes int64) { r.obs.Rows(t.Display(), rows, bytes) },
 		MaskKey: r.maskKey,
+		Access:  r.opts.Access, BatchSize: r.opts.BatchSize, BinarySink: r.binarySink(), Readers: readers,
 	})
 	if ob := (*subset.OverBudget)(nil); errors.As(err, &ob) {
 		return overBudget(ob, r.stats, r.plan, r.opts.Budget)
@@ -157,6 +171,20 @@ func (r *run) sink(ctx context.Context, table catalog.Name, columns []string, rd
 	err := r.load.Copy(ctx, table, columns, rd)
 	r.obs.Query(observe.Query{Server: r.rep.Target, SQL: "COPY " + table.String() + " FROM STDIN", Took: time.Since(start), Err: err})
 	return err
+}
+
+// binarySink is the sink of whole tables passed through as binary COPY;
+// nil keeps them on the text path (Options.TextOnly).
+func (r *run) binarySink() subset.Sink {
+	if r.opts.TextOnly {
+		return nil
+	}
+	return func(ctx context.Context, table catalog.Name, columns []string, rd io.Reader) error {
+		start := time.Now()
+		err := r.load.CopyBinary(ctx, table, columns, rd)
+		r.obs.Query(observe.Query{Server: r.rep.Target, SQL: "COPY " + table.String() + " FROM STDIN (FORMAT binary)", Took: time.Since(start), Err: err})
+		return err
+	}
 }
 
 // tracedSource tells the observer about each COPY from the source: the

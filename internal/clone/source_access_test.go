@@ -231,8 +231,27 @@ GRANT SELECT ON ALL SEQUENCES IN SCHEMA public, ops TO %[1]s;`, quoted, db))
 		t.Fatal("twin is empty")
 	}
 	checkTwinOf(t, src, tgt, accessConfig, want)
+	forEachAccess(t, src, readerDSN, want)
 	if d := cmp.Diff(before, sourceState(t, pgtest.DSN(src))); d != "" {
 		t.Errorf("the run changed the source (-before +after):\n%s", d)
+	}
+}
+
+// forEachAccess twins src, read through sourceDSN, once per access variant
+// (every access path forced, several readers) and checks each twin.
+func forEachAccess(t *testing.T, src, sourceDSN string, want map[string][]string) {
+	t.Helper()
+	for _, v := range accessVariants[1:] {
+		tgt := pgtest.NewDB(t)
+		if _, err := runClone(src, tgt, accessConfig, func(o *clone.Options) {
+			if v.tweak != nil {
+				v.tweak(o)
+			}
+			o.Source = dbconn.Endpoint{Role: "source", DSN: sourceDSN, From: "--source"}
+		}); err != nil {
+			t.Fatalf("%s: clone: %v", v.name, err)
+		}
+		checkTwinOf(t, src, tgt, accessConfig, want)
 	}
 }
 
@@ -317,6 +336,7 @@ func TestHotStandbySource(t *testing.T) {
 		t.Errorf("report source %q is not the standby", rep.Source)
 	}
 	checkTwinOf(t, src, tgt, accessConfig, want)
+	forEachAccess(t, src, standbyDSN, want)
 	if d := cmp.Diff(beforeStandby, sourceState(t, standbyDSN)); d != "" {
 		t.Errorf("the run changed the standby (-before +after):\n%s", d)
 	}

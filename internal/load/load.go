@@ -34,8 +34,24 @@ func Begin(ctx context.Context, conn *pgx.Conn) (*Loader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin the target transaction: %w", err)
 	}
+	if _, err := tx.Exec(ctx, loadSettings); err != nil {
+		tx.Rollback(ctx)
+		return nil, fmt.Errorf("set the load transaction's settings: %w", err)
+	}
 	return &Loader{conn: conn, tx: tx}, nil
 }
+
+// loadSettings raise, for the load transaction only (set_config(…, true)
+// is SET LOCAL), the memory of the index builds and of the foreign-key
+// checks the post-data section runs (ALTER TABLE … ADD FOREIGN KEY checks
+// with work_mem = maintenance_work_mem), and let an index build use
+// parallel workers (each needs 32 MB of it). A server set higher keeps its
+// own values.
+const loadSettings = `SELECT
+  pg_catalog.set_config('maintenance_work_mem',
+    greatest(pg_catalog.pg_size_bytes(pg_catalog.current_setting('maintenance_work_mem')), 256 * 1024 * 1024) / 1024 || 'kB', true),
+  pg_catalog.set_config('max_parallel_maintenance_workers',
+    greatest(pg_catalog.current_setting('max_parallel_maintenance_workers')::int, 2)::text, true)`
 
 // ReplaceSchemas drops the named schemas (with everything in them) and
 // runs create, the SQL that creates those pg_dump's pre-data will not.
@@ -73,13 +89,30 @@ func (l *Loader) Freeze(tables []catalog.Name) {
 
 // Copy loads COPY text rows from r into table; it is a subset.Sink.
 func (l *Loader) Copy(ctx context.Context, table catalog.Name, columns []string, r io.Reader) error {
+	return l.copy(ctx, table, columns, r, false)
+}
+
+// CopyBinary loads a binary COPY stream from r into table; it is a
+// subset.Sink for whole tables passed through untouched.
+func (l *Loader) CopyBinary(ctx context.Context, table catalog.Name, columns []string, r io.Reader) error {
+	return l.copy(ctx, table, columns, r, true)
+}
+
+func (l *Loader) copy(ctx context.Context, table catalog.Name, columns []string, r io.Reader, binary bool) error {
 	cols := make([]string, len(columns))
 	for i, c := range columns {
 		cols[i] = pgx.Identifier{c}.Sanitize()
 	}
 	sql := fmt.Sprintf("COPY %s (%s) FROM STDIN", table.String(), strings.Join(cols, ", "))
+	var with []string
+	if binary {
+		with = append(with, "FORMAT binary")
+	}
 	if l.freeze[table] {
-		sql += " WITH (FREEZE)"
+		with = append(with, "FREEZE")
+	}
+	if len(with) > 0 {
+		sql += " WITH (" + strings.Join(with, ", ") + ")"
 	}
 	if _, err := l.conn.PgConn().CopyFrom(ctx, r, sql); err != nil {
 		return fmt.Errorf("copy into %s: %w", table.Display(), err)

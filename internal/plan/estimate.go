@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"github.com/jackc/pgx/v5"
 
@@ -71,46 +72,61 @@ func (p *Plan) rootEstimate(r config.ResolvedRoot, rootRows map[catalog.Name]int
 }
 
 // estimate fills EstimatedRows in two single passes, so cycles cannot
-// feed an estimate back into itself. Down: in the order the traversal
-// reached tables, a child gets the share of its rows that matches the share
-// of parent rows reached down. Up: children before parents, each selected
-// child row not already below a down parent brings at most one parent row.
-// Edges inside a cycle are left out of the up pass; every estimate is capped
-// by the table's size.
+// feed an estimate back into itself.
+//
+// Down: in the order the traversal reached tables, a table's share of rows
+// reached down is the largest of its roots' share and, for each key followed
+// down from a reached parent, the parent's share times the share of the
+// key's values that are not NULL. The largest, not the sum: paths from the
+// same roots (orders by user and by the user's address) reach the same rows.
+//
+// Up: children before parents; the child rows not reached down through a
+// key bring the distinct parents they reference — of the key's D distinct
+// values, m rows pick about D·(1 − e^(−m/D)) (pg_stats.n_distinct gives D)
+// — and the parents not already selected are added as if independent of
+// those. Edges inside a cycle are left out of the up pass; every estimate
+// is capped by the table's size.
 func (p *Plan) estimate(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name]int64, downOrder []catalog.Name) {
-	size := func(n catalog.Name) int64 { return rows(cat.Table(n)) }
-	base := map[catalog.Name]int64{}
+	size := func(n catalog.Name) float64 { return float64(rows(cat.Table(n))) }
+	// base: rows selected by roots (reached down) and by copy: all (not).
+	base, whole := map[catalog.Name]float64{}, map[catalog.Name]bool{}
 	for _, r := range res.Roots {
-		base[r.Table] += p.rootEstimate(r, rootRows, cat)
+		base[r.Table] += float64(p.rootEstimate(r, rootRows, cat))
 	}
 	for n, mode := range res.Copy {
 		if mode == config.CopyAll && cat.Table(n) != nil {
-			base[n] = size(n)
+			whole[n] = true
 		}
 	}
 	edge := map[*catalog.ForeignKey]*Edge{}
 	for _, e := range p.Edges {
 		edge[e.FK] = e
 	}
-
-	downRows := map[catalog.Name]int64{}
-	reached := map[catalog.Name]bool{}
-	downVia := func(fk *catalog.ForeignKey) int64 {
-		if !edge[fk].Down || !reached[fk.Parent] || fk.Parent == fk.Child || size(fk.Parent) == 0 {
+	share := func(n catalog.Name, rows float64) float64 {
+		if size(n) <= 0 {
 			return 0
 		}
-		return size(fk.Child) * downRows[fk.Parent] / size(fk.Parent)
+		return min(rows/size(n), 1)
+	}
+
+	downShare := map[catalog.Name]float64{}
+	reached := map[catalog.Name]bool{}
+	downVia := func(fk *catalog.ForeignKey) float64 {
+		if !edge[fk].Down || !reached[fk.Parent] || fk.Parent == fk.Child {
+			return 0
+		}
+		return downShare[fk.Parent] * (1 - nullShare(cat.Table(fk.Child), fk.ChildColumns)) * size(fk.Child)
 	}
 	for _, n := range downOrder {
 		d := base[n]
 		for _, fk := range p.graph.Up[n] {
-			d += downVia(fk)
+			d = max(d, downVia(fk))
 		}
-		downRows[n] = min(d, size(n))
+		downShare[n] = share(n, d)
 		reached[n] = true
 	}
 
-	total := map[catalog.Name]int64{}
+	total := map[catalog.Name]float64{}
 	role := map[catalog.Name]string{}
 	for _, t := range p.Tables {
 		role[t.Name] = t.Role
@@ -120,18 +136,57 @@ func (p *Plan) estimate(cat *catalog.Catalog, res *config.Resolved, rootRows map
 			if role[n] == ReasonSchemaOnly || role[n] == ReasonUnreached {
 				continue
 			}
-			u := int64(0)
-			for _, fk := range p.graph.Down[n] {
-				if edge[fk].Up && p.graph.Component(fk.Child) != i {
-					u += max(0, total[fk.Child]-downVia(fk))
-				}
+			covered := max(downShare[n], share(n, base[n]))
+			if whole[n] {
+				covered = 1
 			}
-			total[n] = min(max(downRows[n], base[n])+u, size(n))
+			for _, fk := range p.graph.Down[n] {
+				if !edge[fk].Up || p.graph.Component(fk.Child) == i {
+					continue
+				}
+				m := max(0, total[fk.Child]*(1-nullShare(cat.Table(fk.Child), fk.ChildColumns))-downVia(fk))
+				if m <= 0 {
+					continue
+				}
+				d := distinctKeys(cat.Table(fk.Child), fk.ChildColumns)
+				if d <= 0 {
+					d = size(n)
+				}
+				picked := d * (1 - math.Exp(-m/max(d, 1)))
+				covered = 1 - (1-covered)*(1-share(n, picked))
+			}
+			total[n] = min(covered*size(n), size(n))
 		}
 	}
 	for _, t := range p.Tables {
-		t.EstimatedRows = total[t.Name]
+		t.EstimatedRows = int64(math.Round(total[t.Name]))
 	}
+}
+
+// nullShare is the share of rows of t with a NULL in one of cols (so no
+// parent), from pg_stats.null_frac; 0 when unknown.
+func nullShare(t *catalog.Table, cols []string) float64 {
+	notNull := 1.0
+	for _, c := range cols {
+		if col := t.Column(c); col != nil && col.Stats {
+			notNull *= 1 - col.NullFrac
+		}
+	}
+	return 1 - notNull
+}
+
+// distinctKeys estimates the distinct values of cols in t: the largest
+// n_distinct of the columns; 0 when a column has no statistics.
+func distinctKeys(t *catalog.Table, cols []string) float64 {
+	var nd float64
+	for _, c := range cols {
+		col := t.Column(c)
+		if col == nil || !col.Stats {
+			return 0
+		}
+		nd = max(nd, col.Distinct(t.EstimatedRows))
+	}
+	return nd
 }
 
 // EstimatedBytes estimates the bytes of the table's rows in the twin: the

@@ -34,6 +34,17 @@ func (p *Plan) warn(cat *catalog.Catalog, res *config.Resolved) {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("%s never analyzed on the source, so row estimates are guesses: %s (run ANALYZE there)",
 			plural(len(unanalyzed), "table was", "tables were"), strings.Join(unanalyzed, ", ")))
 	}
+	var noStats []string
+	for _, e := range p.Edges {
+		child := cat.Table(e.FK.Child)
+		if (e.Up || e.Down) && child.EstimatedRows > 0 && distinctKeys(child, e.FK.ChildColumns) == 0 {
+			noStats = append(noStats, fmt.Sprintf("%s(%s)", e.FK.Child.Display(), strings.Join(e.FK.ChildColumns, ", ")))
+		}
+	}
+	if len(noStats) > 0 {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("no column statistics on the source for %s, so the estimates of the rows they reach are guesses (run ANALYZE there)",
+			strings.Join(noStats, ", ")))
+	}
 	for _, e := range p.Edges {
 		if e.Up && res.Copy[e.FK.Parent] == config.CopySchema {
 			p.Problems = append(p.Problems, fmt.Sprintf("%s references %s, which is copied schema only: its rows would be orphans; cut the key or copy the parent",

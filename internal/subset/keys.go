@@ -86,41 +86,115 @@ func anyNull(fields [][]byte) bool {
 	return false
 }
 
-// keyQueue holds key values waiting to be looked up: one-column integer
-// keys as int64s (8 bytes each), any other key decoded to text.
+// keyQueue holds key values waiting to be looked up, each once (the asked
+// sets see to that): one-column integer keys in a compressed bitmap, taken
+// in ascending order; any other key as the raw COPY text of its fields
+// joined by tabs. A full read takes the queue whole as its filter, so no
+// second copy of a big set is made.
 type keyQueue struct {
-	ints   []int64
-	tuples [][]string
+	ints *roaring64.Bitmap
+	strs []string
 }
 
 func (q *keyQueue) push(fields [][]byte) {
 	if len(fields) == 1 {
 		if n, ok := parseInt(fields[0]); ok {
-			q.ints = append(q.ints, n)
+			if q.ints == nil {
+				q.ints = roaring64.New()
+			}
+			q.ints.Add(bitmapKey(n))
 			return
 		}
 	}
-	q.tuples = append(q.tuples, decodeAll(fields))
+	q.strs = append(q.strs, joinFields(fields))
 }
 
-func (q *keyQueue) empty() bool { return len(q.ints) == 0 && len(q.tuples) == 0 }
+func (q *keyQueue) len() int {
+	n := len(q.strs)
+	if q.ints != nil {
+		n += int(q.ints.GetCardinality())
+	}
+	return n
+}
 
-// take removes up to n keys, as text tuples for the lookup query.
+func (q *keyQueue) empty() bool { return q.len() == 0 }
+
+// take removes up to n keys, as text tuples.
 func (q *keyQueue) take(n int) [][]string {
 	var out [][]string
-	k := min(n, len(q.ints))
-	for _, v := range q.ints[:k] {
-		out = append(out, []string{strconv.FormatInt(v, 10)})
+	q.drain(n, func(key []string) { out = append(out, append([]string(nil), key...)) })
+	return out
+}
+
+// takeArrays removes up to n keys of ncols columns and returns them as one
+// SQL text[] literal per column ('{"1","2"}'::text[]), written straight
+// from the queue: no key is held twice on the way.
+func (q *keyQueue) takeArrays(n, ncols int) []string {
+	bs := make([]strings.Builder, ncols)
+	for i := range bs {
+		bs[i].WriteString("'{")
 	}
-	q.ints = q.ints[k:]
-	if len(q.ints) == 0 {
-		q.ints = nil // let the backing array go
-	}
-	k = min(n-len(out), len(q.tuples))
-	out = append(out, q.tuples[:k]...)
-	q.tuples = q.tuples[k:]
-	if len(q.tuples) == 0 {
-		q.tuples = nil
+	first := true
+	q.drain(n, func(key []string) {
+		for i := range bs {
+			if !first {
+				bs[i].WriteByte(',')
+			}
+			writeArrayElem(&bs[i], key[i])
+		}
+		first = false
+	})
+	out := make([]string, ncols)
+	for i := range bs {
+		bs[i].WriteString("}'::text[]")
+		out[i] = bs[i].String()
 	}
 	return out
+}
+
+// drain removes up to n keys, smallest integers first, and calls f with
+// each as decoded text fields (f must not keep the slice).
+func (q *keyQueue) drain(n int, f func(key []string)) {
+	taken := 0
+	key := make([]string, 1)
+	if q.ints != nil && !q.ints.IsEmpty() {
+		it := q.ints.Iterator()
+		var last uint64
+		for taken < n && it.HasNext() {
+			last = it.Next()
+			key[0] = strconv.FormatInt(int64(last^1<<63), 10)
+			f(key)
+			taken++
+		}
+		if it.HasNext() {
+			q.ints.RemoveRange(0, last+1)
+		} else {
+			q.ints = nil // let the bitmap go
+		}
+	}
+	k := min(n-taken, len(q.strs))
+	for _, s := range q.strs[:k] {
+		key = key[:0]
+		for _, fld := range strings.Split(s, "\t") {
+			key = append(key, copytext.Decode([]byte(fld)))
+		}
+		f(key)
+	}
+	q.strs = q.strs[k:]
+	if len(q.strs) == 0 {
+		q.strs = nil
+	}
+}
+
+// takeAll empties the queue into a key set, for a full read to filter by.
+func (q *keyQueue) takeAll() *keySet {
+	s := newKeySet()
+	if q.ints != nil {
+		s.ints = q.ints
+	}
+	for _, k := range q.strs {
+		s.strs[k] = struct{}{}
+	}
+	q.ints, q.strs = nil, nil
+	return s
 }

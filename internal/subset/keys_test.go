@@ -66,3 +66,23 @@ func TestKeyQueue(t *testing.T) {
 		t.Error("queue not empty after taking everything")
 	}
 }
+
+func TestKeyQueueArrays(t *testing.T) {
+	var q keyQueue
+	for _, k := range []string{"7", `a"b`, "-3", `it's`, `back\\slash`} {
+		q.push(fields(k))
+	}
+	want := []string{`'{"-3","7","a\"b","it''s","back\\slash"}'::text[]`}
+	if d := cmp.Diff(want, q.takeArrays(10, 1)); d != "" {
+		t.Errorf("arrays (-want +got):\n%s", d)
+	}
+	q.push(fields("1", `x\ty`))
+	q.push(fields("2", "z"))
+	want = []string{`'{"1"}'::text[]`, `'{"x	y"}'::text[]`}
+	if d := cmp.Diff(want, q.takeArrays(1, 2)); d != "" {
+		t.Errorf("two columns, one key (-want +got):\n%s", d)
+	}
+	if q.len() != 1 {
+		t.Errorf("%d keys left, want 1", q.len())
+	}
+}

@@ -55,13 +55,12 @@ func quoteColumns(cols []string) string {
 // lookupQuery selects the rows of ts whose columns cols hold one of the
 // key tuples. Keys travel as text arrays cast to the columns' types, so any
 // key type works and the server plans a hash or index lookup.
-func lookupQuery(ts *tableState, cols []string, keys [][]string, where string) string {
-	var sel, arrays, names []string
+func lookupQuery(ts *tableState, cols []string, arrays []string, where string) string {
+	var sel, names []string
 	for i, c := range cols {
 		v := fmt.Sprintf("v%d", i)
 		names = append(names, v)
 		sel = append(sel, "u."+v+"::"+ts.t.Column(c).Type)
-		arrays = append(arrays, arrayLiteral(keys, i))
 	}
 	q := fmt.Sprintf("SELECT %s FROM %s WHERE (%s) IN (SELECT %s FROM unnest(%s) AS u(%s))",
 		ts.selectList, ts.from, quoteColumns(cols), strings.Join(sel, ", "), strings.Join(arrays, ", "), strings.Join(names, ", "))
@@ -71,29 +70,20 @@ func lookupQuery(ts *tableState, cols []string, keys [][]string, where string) s
 	return "COPY (" + q + ") TO STDOUT"
 }
 
-// arrayLiteral writes column i of the keys as a SQL text[] literal:
-// '{"a","b\"c"}'::text[].
-func arrayLiteral(keys [][]string, i int) string {
-	var b strings.Builder
-	b.WriteString("'{")
-	for k, key := range keys {
-		if k > 0 {
-			b.WriteByte(',')
+// writeArrayElem writes s as a quoted element of an array literal inside a
+// SQL string literal.
+func writeArrayElem(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\'':
+			b.WriteString("''")
+		default:
+			b.WriteRune(r)
 		}
-		b.WriteByte('"')
-		for _, r := range key[i] {
-			switch r {
-			case '"', '\\':
-				b.WriteByte('\\')
-				b.WriteRune(r)
-			case '\'':
-				b.WriteString("''")
-			default:
-				b.WriteRune(r)
-			}
-		}
-		b.WriteByte('"')
 	}
-	b.WriteString("}'::text[]")
-	return b.String()
+	b.WriteByte('"')
 }

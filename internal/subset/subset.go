@@ -7,8 +7,14 @@
 // tableoid and ctid for tables without one) so that no row is copied twice,
 // its foreign-key values so that missing parents are fetched next (up), and,
 // for rows reached down from a root, the values its children reference so
-// that those are fetched too (down). Lookups are batched and repeated until
-// no new key appears, which follows cycles and self-references to their end.
+// that those are fetched too (down). Lookups are repeated until no new key
+// appears, which follows cycles and self-references to their end; each
+// picks its access path by size (access.go): batched probes, one set-based
+// query, or one read of the table filtered in pgtwin.
+//
+// Whole tables (every row selected) are read by one query each, as binary
+// COPY passed through when their types allow, and keep no key set: their
+// children and parents are asked for by one query per key.
 package subset
 
 import (
@@ -74,6 +80,16 @@ type Options struct {
 	OnRows func(table catalog.Name, rows, bytes int64)
 	// MaskKey is the key of the plan's masks (plan.Masks).
 	MaskKey mask.Key
+	// Access forces how every lookup reads its rows (tests); AccessAuto
+	// chooses per lookup from the source's statistics.
+	Access Access
+	// BinarySink, when set, takes whole tables as binary COPY passed
+	// through untouched (see tableState.passThrough); nil keeps every
+	// table on the text path.
+	BinarySink Sink
+	// Readers are further sessions in the source snapshot (--jobs): they
+	// read the next whole tables while the target loads the current one.
+	Readers []Source
 }
 
 // Reporting intervals of Options.OnRows, in rows and in bytes.
@@ -103,9 +119,9 @@ func (o *OverBudget) Error() string {
 type mode int
 
 const (
-	modeUp   mode = iota // rows selected as parents: pull their parents only
-	modeDown             // rows reached down from a root: pull parents and children
-	modeAll              // rows of a `copy: all` table: pull their parents
+	modeUp    mode = iota // rows selected as parents: pull their parents only
+	modeDown              // rows reached down from a root: pull parents and children
+	modeWhole             // every row of a whole table, read once: no key bookkeeping
 )
 
 // Run copies the plan's rows from src to sink and returns per-table
@@ -136,10 +152,13 @@ func Run(ctx context.Context, src Source, sink Sink, cat *catalog.Catalog, res *
 }
 
 type engine struct {
-	src   Source
-	sink  Sink
-	res   *config.Resolved
-	batch int
+	src        Source
+	readers    []Source
+	sink       Sink
+	binarySink Sink
+	res        *config.Resolved
+	batch      int
+	access     Access
 
 	tables map[catalog.Name]*tableState
 	order  []catalog.Name // sorted, for deterministic work order
@@ -159,15 +178,25 @@ type tableState struct {
 	from       string   // FROM clause: ONLY t for ordinary tables
 	cols       []string // copied columns (generated ones are left to the target)
 	selectList string
-	extra      int        // trailing fields that are not copied (tableoid, ctid)
-	idIdx      []int      // fields forming the row's identity
-	all        bool       // copied whole by a table rule
-	masker     *rowMasker // masks columns of new rows; nil when none is masked
-	copied     *keySet
-	downDone   *keySet
-	up         []*edgeState // keys followed to this table's parents
-	down       []*edgeState // keys followed to this table's children
-	stats      TableStats
+	extra      int   // trailing fields that are not copied (tableoid, ctid)
+	idIdx      []int // fields forming the row's identity
+	// whole: every row is in the twin (copy: all, a root with all, or
+	// reached whole down a validated key); it is read once, by one query,
+	// and keeps no key set. wholeDown: every row is also reached down from
+	// a root, so its children are asked for by one query per key, not by
+	// key values.
+	whole, wholeDown bool
+	// passThrough: the whole table's rows need no reading (no key of theirs
+	// is followed row by row) and every column has a built-in type, so its
+	// binary COPY goes to the target untouched. Masking a table must turn
+	// this off: a transform needs the text path.
+	passThrough bool
+	masker      *rowMasker // masks columns of new rows; nil when none is masked
+	copied      *keySet
+	downDone    *keySet
+	up          []*edgeState // keys followed to this table's parents, row by row
+	down        []*edgeState // keys followed to this table's children, row by row
+	stats       TableStats
 }
 
 type edgeState struct {
@@ -177,6 +206,11 @@ type edgeState struct {
 	parentIdx     []int // the referenced fields in the parent's copied columns
 	parentIsID    bool  // the referenced columns are the parent's identity
 	childrenWhere string
+	// validated: the source guarantees every non-NULL key has its parent
+	// (a declared, validated constraint), so "every parent" is "IS NOT NULL".
+	validated bool
+	// up, down: the plan follows the key in that direction.
+	up, down bool
 
 	upAsked, downAsked *keySet
 	upPending          keyQueue // parent key values to look up
@@ -185,7 +219,8 @@ type edgeState struct {
 }
 
 func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved, p *plan.Plan, opts Options) (*engine, error) {
-	e := &engine{src: src, sink: sink, res: res, batch: opts.BatchSize, tables: map[catalog.Name]*tableState{},
+	e := &engine{src: src, readers: opts.Readers, sink: sink, binarySink: opts.BinarySink, res: res, batch: opts.BatchSize, access: opts.Access,
+		tables:  map[catalog.Name]*tableState{},
 		maxRows: math.MaxInt64, maxBytes: math.MaxInt64, nextRows: math.MaxInt64, nextBytes: math.MaxInt64, onRows: opts.OnRows}
 	if e.batch <= 0 {
 		e.batch = 10000
@@ -195,6 +230,9 @@ func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved
 	}
 	if opts.MaxBytes > 0 {
 		e.maxBytes = opts.MaxBytes
+		// The byte budget counts COPY text; binary rows would count
+		// differently.
+		e.binarySink = nil
 	}
 	masks := map[catalog.Name][]*plan.MaskedColumn{}
 	for _, m := range p.Masks {
@@ -202,7 +240,7 @@ func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved
 	}
 	for _, pt := range p.Tables {
 		t := cat.Table(pt.Name)
-		ts := &tableState{t: t, copied: newKeySet(), downDone: newKeySet(), all: res.Copy[t.Name] == config.CopyAll}
+		ts := &tableState{t: t, copied: newKeySet(), downDone: newKeySet(), whole: res.Copy[t.Name] == config.CopyAll}
 		ts.stats.Table = t.Name
 		ts.from = "ONLY " + t.Name.String()
 		if t.Kind == catalog.Partitioned {
@@ -215,6 +253,7 @@ func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved
 			}
 		}
 		var quoted []string
+		builtin := true
 		for _, c := range t.Columns {
 			if c.Generated {
 				continue
@@ -224,12 +263,18 @@ func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved
 				quoted = append(quoted, sqlMasked(expr, c.Type))
 			} else {
 				quoted = append(quoted, pgx.Identifier{c.Name}.Sanitize())
+				// Binary COPY carries type OIDs inside arrays and
+				// composites; only built-in types have the same OIDs on
+				// the target.
+				builtin = builtin && c.TypeOID > 0 && c.TypeOID < firstNormalOID
 			}
 		}
 		var err error
 		if ts.masker, err = newRowMasker(opts.MaskKey, ts.cols, masks[t.Name]); err != nil {
 			return nil, err
 		}
+		// A masked table takes the text path, where its rows are masked.
+		ts.passThrough = builtin && ts.masker == nil && len(sqlMasks) == 0
 		if len(t.PrimaryKey) > 0 {
 			ts.idIdx = indexes(ts.cols, t.PrimaryKey)
 		} else {
@@ -242,6 +287,11 @@ func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved
 		e.order = append(e.order, t.Name)
 	}
 	sort.Slice(e.order, func(i, j int) bool { return e.order[i].Less(e.order[j]) })
+	for _, r := range res.Roots {
+		if ts := e.tables[r.Table]; ts != nil && wholeRoot(r) {
+			ts.whole, ts.wholeDown = true, true
+		}
+	}
 	for _, pe := range p.Edges {
 		if !pe.Up && !pe.Down {
 			continue
@@ -253,31 +303,92 @@ func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved
 			parentIdx:     indexes(parent.cols, pe.FK.ParentColumns),
 			parentIsID:    sameColumns(pe.FK.ParentColumns, parent.t.PrimaryKey),
 			childrenWhere: pe.ChildrenWhere,
-			upAsked:       newKeySet(), downAsked: newKeySet(),
+			validated:     !pe.FK.Virtual && !pe.FK.NotValid,
+			up:            pe.Up, down: pe.Down,
+			upAsked: newKeySet(), downAsked: newKeySet(),
 		}
 		e.edges = append(e.edges, es)
-		if pe.Up && !parent.all {
-			child.up = append(child.up, es)
+	}
+	// A child every row of which hangs off a whole-down parent by a NOT NULL,
+	// validated key is whole too (and whole-down), transitively.
+	for changed := true; changed; {
+		changed = false
+		for _, es := range e.edges {
+			if es.down && es.parent.wholeDown && !es.child.wholeDown &&
+				es.childrenWhere == "" && es.validated && allNotNull(es.child.t, es.fk.ChildColumns) {
+				es.child.whole, es.child.wholeDown = true, true
+				changed = true
+			}
 		}
-		if pe.Down {
-			parent.down = append(parent.down, es)
+	}
+	hasDown := map[*tableState]bool{}
+	for _, es := range e.edges {
+		if es.down {
+			hasDown[es.parent] = true
+		}
+	}
+	for _, es := range e.edges {
+		up, down := es.up, es.down
+		// Keys are followed row by row only where needed: not into a whole
+		// parent (all its rows are there), not from a whole child (one
+		// semi-join asks for its parents), not from a whole-down parent
+		// (one query asks for every child), and not into a whole child
+		// that pulls no children of its own.
+		if up && !es.parent.whole && !es.child.whole {
+			es.child.up = append(es.child.up, es)
+		}
+		if down && !es.parent.wholeDown && !es.child.wholeDown && !(es.child.whole && !hasDown[es.child]) {
+			es.parent.down = append(es.parent.down, es)
 		}
 	}
 	return e, nil
 }
 
+// firstNormalOID is PostgreSQL's FirstNormalObjectId: OIDs below it are the
+// built-in objects, the same on every server of a major version.
+const firstNormalOID = 16384
+
+// wholeRoot reports whether a root selects every row of its table.
+func wholeRoot(r config.ResolvedRoot) bool {
+	return r.All || (r.Where == "" && r.Limit == nil && r.Percent != nil && *r.Percent >= 100)
+}
+
+func allNotNull(t *catalog.Table, cols []string) bool {
+	for _, c := range cols {
+		if col := t.Column(c); col == nil || !col.NotNull {
+			return false
+		}
+	}
+	return true
+}
+
 func (e *engine) run(ctx context.Context) error {
-	for _, n := range e.order {
-		if ts := e.tables[n]; ts.all {
-			q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO STDOUT", ts.selectList, ts.from)
-			if err := e.fetch(ctx, ts, q, modeAll); err != nil {
-				return err
+	// Whole tables first, each by one query; then the queries that stand
+	// for keys of whole tables: the children of whole-down parents and the
+	// parents of whole children.
+	if err := e.fetchWholeTables(ctx); err != nil {
+		return err
+	}
+	for _, es := range e.edges {
+		if es.down && es.parent.wholeDown && !es.child.wholeDown && (!es.child.whole || len(es.child.down) > 0) {
+			q := childrenOfAllQuery(es)
+			if err := e.fetch(ctx, es.child, q, modeDown, nil); err != nil {
+				return fmt.Errorf("children of %s via %s: %w", es.parent.t.Name.Display(), es.fk.Name, err)
+			}
+		}
+		if es.up && es.child.whole && !es.parent.whole {
+			q := parentsOfAllQuery(es)
+			if err := e.fetch(ctx, es.parent, q, modeUp, nil); err != nil {
+				return fmt.Errorf("parents of %s via %s: %w", es.child.t.Name.Display(), es.fk.Name, err)
 			}
 		}
 	}
 	for _, r := range e.res.Roots {
 		ts := e.tables[r.Table]
-		if err := e.fetch(ctx, ts, rootQuery(ts, r), modeDown); err != nil {
+		if ts.whole && (ts.wholeDown || wholeRoot(r)) {
+			continue
+		}
+		if err := e.fetch(ctx, ts, rootQuery(ts, r), modeDown, nil); err != nil {
 			return fmt.Errorf("root %s: %w", r.Table.Display(), err)
 		}
 	}
@@ -285,17 +396,13 @@ func (e *engine) run(ctx context.Context) error {
 		progressed := false
 		for _, es := range e.edges {
 			for !es.downPending.empty() {
-				batch := es.downPending.take(e.batch)
-				q := lookupQuery(es.child, es.fk.ChildColumns, batch, es.childrenWhere)
-				if err := e.fetch(ctx, es.child, q, modeDown); err != nil {
+				if err := e.lookup(ctx, es, es.child, es.fk.ChildColumns, es.childIdx, &es.downPending, es.childrenWhere, modeDown); err != nil {
 					return fmt.Errorf("children of %s via %s: %w", es.parent.t.Name.Display(), es.fk.Name, err)
 				}
 				progressed = true
 			}
 			for !es.upPending.empty() {
-				batch := es.upPending.take(e.batch)
-				q := lookupQuery(es.parent, es.fk.ParentColumns, batch, "")
-				if err := e.fetch(ctx, es.parent, q, modeUp); err != nil {
+				if err := e.lookup(ctx, es, es.parent, es.fk.ParentColumns, es.parentIdx, &es.upPending, "", modeUp); err != nil {
 					return fmt.Errorf("parents of %s via %s: %w", es.child.t.Name.Display(), es.fk.Name, err)
 				}
 				progressed = true
@@ -307,11 +414,72 @@ func (e *engine) run(ctx context.Context) error {
 	}
 }
 
+// fetchWholeTables copies the whole tables. With readers, the binary
+// COPYs are read ahead on every source session while the target takes
+// them, one table after the other.
+func (e *engine) fetchWholeTables(ctx context.Context) error {
+	var binary []*tableState
+	var queries []string
+	for _, n := range e.order {
+		ts := e.tables[n]
+		switch {
+		case !ts.whole:
+		case ts.passThrough && e.binarySink != nil && len(e.readers) > 0:
+			binary = append(binary, ts)
+			queries = append(queries, binaryQuery(ts))
+		default:
+			if err := e.fetchWhole(ctx, ts); err != nil {
+				return err
+			}
+		}
+	}
+	if len(binary) == 0 {
+		return nil
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	pre, wait := prefetchAll(pctx, append([]Source{e.src}, e.readers...), queries)
+	defer wait()
+	defer cancel()
+	for i, ts := range binary {
+		err := e.stream(ctx, ts, queries[i], pre[i], e.binarySink, func(r io.Reader, write, raw func([]byte) error) error {
+			return readBinaryRows(r, ts, write, raw)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func binaryQuery(ts *tableState) string {
+	return fmt.Sprintf("COPY (SELECT %s FROM %s) TO STDOUT (FORMAT binary)", quoteColumns(ts.cols), ts.from)
+}
+
+// fetchWhole copies every row of a whole table by one query: binary COPY
+// passed through when the table allows it, the text path otherwise.
+func (e *engine) fetchWhole(ctx context.Context, ts *tableState) error {
+	if ts.passThrough && e.binarySink != nil {
+		return e.fetchBinary(ctx, ts, binaryQuery(ts))
+	}
+	q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO STDOUT", ts.selectList, ts.from)
+	return e.fetch(ctx, ts, q, modeWhole, nil)
+}
+
 // fetch runs one COPY query on the source and passes the rows not copied
-// before to the target, queueing the lookups they call for. The target's
-// COPY starts with the first new row, so a query that finds nothing new
-// costs the target nothing.
-func (e *engine) fetch(ctx context.Context, ts *tableState, query string, m mode) error {
+// before to the target, queueing the lookups they call for. When filter is
+// set, rows it rejects are skipped as if the query had not returned them.
+// The target's COPY starts with the first new row, so a query that finds
+// nothing new costs the target nothing.
+func (e *engine) fetch(ctx context.Context, ts *tableState, query string, m mode, filter func([][]byte) bool) error {
+	return e.stream(ctx, ts, query, e.src, e.sink, func(r io.Reader, write, _ func([]byte) error) error {
+		return e.scan(r, ts, m, filter, write)
+	})
+}
+
+// stream runs query on the source and hands its output to read, whose
+// write passes bytes (a row at a time) to sink, counting them against the
+// budgets and reporting progress; raw passes bytes that are no row.
+func (e *engine) stream(ctx context.Context, ts *tableState, query string, src Source, sink Sink, read func(r io.Reader, write, raw func([]byte) error) error) error {
 	start := time.Now()
 	defer func() { ts.stats.Duration += time.Since(start) }()
 	ts.stats.Queries++
@@ -325,7 +493,7 @@ func (e *engine) fetch(ctx context.Context, ts *tableState, query string, m mode
 		// buffer hands them to the pipe, a goroutine switch per write,
 		// in large chunks instead.
 		bw := bufio.NewWriterSize(srcW, 256<<10)
-		_, err := e.src.CopyTo(gctx, bw, query)
+		_, err := src.CopyTo(gctx, bw, query)
 		if err == nil {
 			err = bw.Flush()
 		}
@@ -343,12 +511,12 @@ func (e *engine) fetch(ctx context.Context, ts *tableState, query string, m mode
 		buf = bufio.NewWriterSize(dstW, 256<<10)
 		started = true
 		g.Go(func() error {
-			err := e.sink(gctx, ts.t.Name, ts.cols, dstR)
+			err := sink(gctx, ts.t.Name, ts.cols, dstR)
 			dstR.CloseWithError(err)
 			return err
 		})
 	}
-	err := e.scan(srcR, ts, m, func(line []byte) error {
+	err := read(srcR, func(line []byte) error {
 		if !started {
 			startSink()
 		}
@@ -362,6 +530,12 @@ func (e *engine) fetch(ctx context.Context, ts *tableState, query string, m mode
 		ts.stats.Rows++
 		ts.stats.Bytes += int64(len(line))
 		_, err := buf.Write(line)
+		return err
+	}, func(b []byte) error {
+		if !started {
+			return nil
+		}
+		_, err := buf.Write(b)
 		return err
 	})
 	srcR.CloseWithError(err)
@@ -405,7 +579,8 @@ func (e *engine) report(ts *tableState) {
 }
 
 // scan reads the rows of one query and calls write with each new row.
-func (e *engine) scan(r io.Reader, ts *tableState, m mode, write func([]byte) error) error {
+// This is the one place where a new row's output bytes are made.
+func (e *engine) scan(r io.Reader, ts *tableState, m mode, filter func([][]byte) bool, write func([]byte) error) error {
 	rd := copytext.NewReader(r)
 	var fields, idBuf [][]byte
 	var out []byte
@@ -421,9 +596,14 @@ func (e *engine) scan(r io.Reader, ts *tableState, m mode, write func([]byte) er
 		if len(fields) != len(ts.cols)+ts.extra {
 			return fmt.Errorf("%s: row has %d fields, want %d", ts.t.Name.Display(), len(fields), len(ts.cols)+ts.extra)
 		}
-		id := pick(idBuf[:0], fields, ts.idIdx)
-		idBuf = id
-		isNew := m == modeAll || (!ts.all && ts.copied.add(id))
+		if filter != nil && !filter(fields) {
+			continue
+		}
+		isNew := m == modeWhole
+		if !isNew && !ts.whole {
+			idBuf = pick(idBuf[:0], fields, ts.idIdx)
+			isNew = ts.copied.add(idBuf)
+		}
 		if isNew {
 			switch {
 			case ts.masker != nil:
@@ -442,9 +622,12 @@ func (e *engine) scan(r io.Reader, ts *tableState, m mode, write func([]byte) er
 				es.queueUp(fields)
 			}
 		}
-		if m == modeDown && len(ts.down) > 0 && ts.downDone.add(id) {
-			for _, es := range ts.down {
-				es.queueDown(fields)
+		if m == modeDown && len(ts.down) > 0 {
+			idBuf = pick(idBuf[:0], fields, ts.idIdx)
+			if ts.downDone.add(idBuf) {
+				for _, es := range ts.down {
+					es.queueDown(fields)
+				}
 			}
 		}
 	}
@@ -479,14 +662,6 @@ func pick(dst, fields [][]byte, idx []int) [][]byte {
 		dst = append(dst, fields[j])
 	}
 	return dst
-}
-
-func decodeAll(fields [][]byte) []string {
-	out := make([]string, len(fields))
-	for i, f := range fields {
-		out[i] = copytext.Decode(f)
-	}
-	return out
 }
 
 func indexes(cols, names []string) []int {
