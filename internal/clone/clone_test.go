@@ -2,6 +2,7 @@ package clone_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -178,7 +179,10 @@ func TestDemoShop(t *testing.T) {
 	if err := demo.CreateShop(context.Background(), pgtest.Connect(t, src), 1); err != nil {
 		t.Fatal(err)
 	}
-	for name, yaml := range map[string]string{"sample": string(demo.Config), "everything": allConfig(t, src)} {
+	// The subset of the demo's config; its masks are tested on their own
+	// (the rows here are compared with the source's).
+	sample, _, _ := strings.Cut(string(demo.Config), "\nmasking:")
+	for name, yaml := range map[string]string{"sample": sample, "everything": allConfig(t, src)} {
 		t.Run(name, func(t *testing.T) {
 			tgt := pgtest.NewDB(t)
 			rep := twin(t, src, tgt, yaml)

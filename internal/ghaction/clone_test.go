@@ -123,7 +123,7 @@ func TestActionClonesTheShop(t *testing.T) {
 
 	pgVersion := newestPgBinMajor()
 	r := newRunner(t, map[string]string{"pg-version": pgVersion},
-		map[string]string{"PROD_DATABASE_URL": pgtest.URL(src), "DEV_DATABASE_URL": pgtest.URL(tgt)}, ws)
+		map[string]string{"PROD_DATABASE_URL": pgtest.URL(src), "DEV_DATABASE_URL": pgtest.URL(tgt), "PGTWIN_MASK_KEY": testMaskKey}, ws)
 	if code := r.run(); code != 0 {
 		t.Fatalf("the action failed (exit %d):\n%s", code, r.log.String())
 	}
@@ -197,7 +197,7 @@ func TestActionClonesTheShop(t *testing.T) {
 			"args":    "--quiet\n  --keep-owners",
 			"summary": "false",
 			"report":  reportPath,
-		}, nil, ws)
+		}, map[string]string{"PGTWIN_MASK_KEY": testMaskKey}, ws)
 		if code := r.run(); code != 0 {
 			t.Fatalf("the action failed (exit %d):\n%s", code, r.log.String())
 		}
@@ -221,7 +221,7 @@ func TestActionClonesTheShop(t *testing.T) {
 		// step fails with pgtwin's code, the summary and an annotation say
 		// why, and there is no rows output.
 		other := pgtest.NewDB(t, "CREATE TABLE precious (id int)")
-		r := newRunner(t, nil, map[string]string{"PROD_DATABASE_URL": pgtest.URL(src), "DEV_DATABASE_URL": pgtest.URL(other)}, ws)
+		r := newRunner(t, nil, map[string]string{"PROD_DATABASE_URL": pgtest.URL(src), "DEV_DATABASE_URL": pgtest.URL(other), "PGTWIN_MASK_KEY": testMaskKey}, ws)
 		if code := r.run(); code != 2 {
 			t.Fatalf("exit %d, want 2:\n%s", code, r.log.String())
 		}
@@ -244,6 +244,10 @@ func TestActionClonesTheShop(t *testing.T) {
 	})
 }
 
+// testMaskKey is the masking key of the runs (the demo and example configs
+// mask), as a repository secret would hold it.
+const testMaskKey = "4b227777d4dd1fc61c6f884f48641d02b4d121d3fd328cb08b5531fcacdabf8a"
+
 // TestActionExampleConfig runs the action with examples/github/twin.yaml on
 // the schema it is written for, without pg-version, and wants a twin with
 // no warnings: the example must work as shipped.
@@ -256,7 +260,7 @@ func TestActionExampleConfig(t *testing.T) {
 	src := pgtest.NewDB(t, exampleSchema)
 	tgt := pgtest.NewDB(t)
 	r := newRunner(t, map[string]string{"config": "twin.yaml"},
-		map[string]string{"PROD_DATABASE_URL": readerURL(t, src), "DEV_DATABASE_URL": pgtest.URL(tgt)}, workspaceWith(t, cfg))
+		map[string]string{"PROD_DATABASE_URL": readerURL(t, src), "DEV_DATABASE_URL": pgtest.URL(tgt), "PGTWIN_MASK_KEY": testMaskKey}, workspaceWith(t, cfg))
 	if code := r.run(); code != 0 {
 		t.Fatalf("the action failed (exit %d):\n%s", code, r.log.String())
 	}

@@ -81,7 +81,7 @@ func TestExampleWorkflowLints(t *testing.T) {
 	if job.If != "github.event_name != 'pull_request' || github.event.pull_request.merged == true" {
 		t.Errorf("job if: %q should skip pull requests closed without merging", job.If)
 	}
-	for _, v := range []string{"PROD_DATABASE_URL", "DEV_DATABASE_URL"} {
+	for _, v := range []string{"PROD_DATABASE_URL", "DEV_DATABASE_URL", "PGTWIN_MASK_KEY"} {
 		if job.Env[v] != "${{ secrets."+v+" }}" {
 			t.Errorf("job env %s = %q, want it from the secret of that name", v, job.Env[v])
 		}
