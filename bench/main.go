@@ -17,7 +17,9 @@
 //	(d)–(h) big twins: a 10% root sample against the set-based floor, every
 //	    table a root `all` against `copy: all`, the full twin against
 //	    pg_dump -Fd -j2 + pg_restore -j2 and with --jobs 2, memory per
-//	    selected row, and the plan's estimate error (see big.go).
+//	    selected row, and the plan's estimate error (see big.go);
+//	(i) the 10% sample with five personal columns masked against the same
+//	    twin unmasked: wall time, goal ≤ 1.25 (see masking.go).
 //
 // Each timing is the median of -runs runs.
 package main
@@ -50,6 +52,7 @@ type options struct {
 	runs               int
 	roots              int64
 	pgtwin             string
+	only               string
 }
 
 func main() {
@@ -60,6 +63,7 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 3, "runs of each timing (the median is reported)")
 	flag.Int64Var(&o.roots, "roots", 100, "root users of the subset (a)")
 	flag.StringVar(&o.pgtwin, "pgtwin", "", "pgtwin binary to measure (default: build ./cmd/pgtwin)")
+	flag.StringVar(&o.only, "only", "", `"masking": measure only figure (i), on the large shop`)
 	flag.Parse()
 	if o.small <= 0 || o.large <= 0 || o.full < 0 || o.runs < 1 || o.roots < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -small, -large, -runs and -roots must be positive")
@@ -197,6 +201,15 @@ tables:
 		logf("generated %s in %.1fs (%s on disk)", s.name, s.generated.Seconds(), mib(s.size))
 	}
 
+	if o.only == "masking" {
+		mf, err := b.maskingFigure(ctx, o, large)
+		if err != nil {
+			return err
+		}
+		mf.report(os.Stdout, large)
+		return nil
+	}
+
 	// (a) The same subset at both scales; one unmeasured warm-up each.
 	subset := map[*shop][]result{}
 	for i := -1; i < o.runs; i++ {
@@ -251,8 +264,13 @@ tables:
 	if err != nil {
 		return err
 	}
+	mf, err := b.maskingFigure(ctx, o, large)
+	if err != nil {
+		return err
+	}
 	report(os.Stdout, o, b, serverVersion, shops, small, large, full, subset, big, fullRuns, baseRuns, time.Since(begin))
 	bf.report(os.Stdout, o, large, full, fullRuns, baseRuns)
+	mf.report(os.Stdout, large)
 	return nil
 }
 
@@ -279,6 +297,18 @@ type cloneReport struct {
 		Name    string  `json:"name"`
 		Seconds float64 `json:"seconds"`
 	} `json:"phases"`
+	Masked []struct {
+		Values int64 `json:"values"`
+	} `json:"masked"`
+}
+
+// maskedValues is the number of values the run masked.
+func (c cloneReport) maskedValues() int64 {
+	var n int64
+	for _, m := range c.Masked {
+		n += m.Values
+	}
+	return n
 }
 
 const targetDB = "twin"
@@ -298,6 +328,7 @@ func (b *bench) cloneThen(ctx context.Context, config string, s *shop, after fun
 	defer dropDB(context.WithoutCancel(ctx), b.tgt.DSN("postgres"), targetDB)
 	cmd := exec.CommandContext(ctx, b.bin, append([]string{"clone", "--config", config,
 		"--source", b.src.DSN(s.name), "--target", b.tgt.DSN(targetDB), "--json"}, args...)...)
+	cmd.Env = append(os.Environ(), "PGTWIN_MASK_KEY="+benchMaskKey)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
