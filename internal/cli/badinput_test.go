@@ -85,6 +85,7 @@ func (r result) oneLine(t *testing.T, re string) {
 // may be fine but a server could not be reached or refused the work, see
 // docs/troubleshooting.md), and leave the target exactly as it was.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs real pgtwin processes and a server")
 	}
