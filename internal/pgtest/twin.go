@@ -100,17 +100,6 @@ func SameDefinitions(t testing.TB, src, tgt string, schemas []string) {
 	}
 }
 
-// UserSchemas lists the schemas of database dsn that a twin holds by
-// default: not the system ones, not pgtwin's, not an extension's.
-func UserSchemas(t testing.TB, dsn string) []string {
-	t.Helper()
-	return strings.Fields(queryString(t, dsn, `
-SELECT coalesce(string_agg(nspname, ' ' ORDER BY nspname), '') FROM pg_catalog.pg_namespace n
-WHERE nspname NOT LIKE 'pg\_%' AND nspname NOT IN ('information_schema', 'pgtwin')
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                  WHERE d.classid = 'pg_catalog.pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')`))
-}
-
 // Marker is what a twin's marker must say.
 type Marker struct {
 	// The snapshot was taken between these times (the run's start and end);
@@ -227,35 +216,4 @@ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY ($1::
 		t.Errorf("marker: counts %d rows of relation %d, which is not a table of the twin's schemas", n, oid)
 	}
 	return hash
-}
-
-func queryString(t testing.TB, dsn, sql string, args ...any) string {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var s string
-	if err := conn.QueryRow(ctx, sql, args...).Scan(&s); err != nil {
-		t.Fatalf("%v\n%s", err, sql)
-	}
-	return s
-}
-
-// Now returns the clock of the server database dsn is on.
-func Now(t testing.TB, dsn string) time.Time {
-	t.Helper()
-	var now time.Time
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if err := conn.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&now); err != nil {
-		t.Fatal(err)
-	}
-	return now
 }
