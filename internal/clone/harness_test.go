@@ -82,7 +82,7 @@ func runClone(src, tgt, yaml string, tweak func(*clone.Options)) (*report.Report
 	opts := clone.Options{
 		Source: dbconn.Endpoint{Role: "source", DSN: pgtest.DSN(src), From: "--source"},
 		Target: dbconn.Endpoint{Role: "target", DSN: pgtest.DSN(tgt), From: "--target"},
-		Config: cfg, Getenv: os.Getenv, Version: "test",
+		Config: cfg, Getenv: testGetenv, Version: "test",
 	}
 	if tweak != nil {
 		tweak(&opts)
@@ -122,3 +122,15 @@ func allConfig(t *testing.T, db string) string {
 }
 
 func diffMaps(want, got map[string][]string) string { return cmp.Diff(want, got) }
+
+// testMaskKey is the masking key of the tests' runs (the demo config masks).
+const testMaskKey = "4b227777d4dd1fc61c6f884f48641d02b4d121d3fd328cb08b5531fcacdabf8a"
+
+// testGetenv is the environment of the tests' runs: the process's, with a
+// masking key when it has none.
+func testGetenv(k string) string {
+	if v, ok := os.LookupEnv(k); ok || k != "PGTWIN_MASK_KEY" {
+		return v
+	}
+	return testMaskKey
+}
