@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/pgtwin
 
-.PHONY: help build demo test bench vet fmt schema docs-img clean
+.PHONY: help build demo test fuzz bench vet fmt schema docs-img clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -17,6 +17,17 @@ test: ## run every test against throwaway PostgreSQL servers (vet and gofmt incl
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
+
+FUZZTIME ?= 20s
+FUZZPARALLEL ?= 1
+
+fuzz: ## run every fuzz test in the repository for FUZZTIME each (default 20s; FUZZTIME=5m make fuzz for longer)
+	@set -e; for dir in $$($(GO) list -f '{{.Dir}}' ./...); do \
+	  for fz in $$(cat $$dir/*_test.go 2>/dev/null | sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p'); do \
+	    echo "== $$fz ($$dir)"; \
+	    (cd $$dir && $(GO) test -run '^$$' -fuzz "^$$fz\$$" -fuzztime $(FUZZTIME) -parallel $(FUZZPARALLEL) .); \
+	  done; \
+	done
 
 BENCH_FLAGS ?= -small 100000 -large 10000000 -runs 3
 

@@ -85,6 +85,7 @@ func (r result) oneLine(t *testing.T, re string) {
 // may be fine but a server could not be reached or refused the work, see
 // docs/troubleshooting.md), and leave the target exactly as it was.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs real pgtwin processes and a server")
 	}
@@ -184,7 +185,7 @@ func TestBadInput(t *testing.T) {
 			want: `^pgtwin: .*twin\.yaml:4: roots\[0\]\.wher: unknown key; did you mean where\?$`},
 		{name: "wrong version", config: "version: 2\n", code: 2, want: `^pgtwin: .*twin\.yaml:1: version 2 is not supported; this pgtwin reads version 1$`},
 		{name: "unknown table", config: "version: 1\nroots:\n  - table: user\n    all: true\n", code: 2,
-			want: `^pgtwin: .*twin\.yaml:3: roots\[0\]\.table: table user does not exist; did you mean users\?$`},
+			want: `^pgtwin: .*twin\.yaml:3: roots\[0\]\.table: table "user" does not exist; did you mean users\?$`},
 		{name: "unknown column", config: "version: 1\nroots:\n  - table: users\n    where: nme = 'x'\n", code: 2,
 			want: `^pgtwin: .*twin\.yaml:4: roots\[0\]\.where: column "nme" does not exist \(at character 1: "nme = 'x'"\); hint: Perhaps you meant to reference the column "users\.name"\.$`},
 		{name: "WHERE with a syntax error", config: "version: 1\nroots:\n  - table: users\n    where: id = = 1\n", code: 2,

@@ -119,14 +119,14 @@ func Run(ctx context.Context, args []string, env Env) (code int) {
 		if !errors.Is(err, errInterrupted) {
 			err = errInterrupted
 		}
-		fmt.Fprintf(env.Stderr, "pgtwin: %v\n", err)
+		fmt.Fprintf(env.Stderr, "pgtwin: %s\n", redactArgs(err.Error(), args))
 		return ExitInterrupted
 	}
 	hint := ""
 	if doc := docSection(err); doc != "" {
 		hint = " (see " + DocsURL + doc + ")"
 	}
-	fmt.Fprintf(env.Stderr, "pgtwin: %v%s\n", err, hint)
+	fmt.Fprintf(env.Stderr, "pgtwin: %s%s\n", redactArgs(err.Error(), args), hint)
 	var u usageError
 	if errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command") {
 		return ExitUsage
@@ -173,6 +173,25 @@ func internalError(env Env, args []string, v any) int {
 // one in a URL's user info or in a password= pair of a connection string
 // pgtwin was not given directly.
 var passwordRE = regexp.MustCompile(`((?:://[^:/@\s]*:)|(?:password\s*=\s*))('(?:\\.|[^'])*'|[^\s@]+)`)
+
+// secretArgRE matches a command-line argument that holds a password: a
+// password=… pair (a keyword/value connection string the shell split into
+// words) or a URL with a password in its user info.
+var secretArgRE = regexp.MustCompile(`(?i)password\s*=|://[^/@\s]*:[^/@\s]*@`)
+
+// redactArgs removes from msg the arguments that hold passwords (cobra and
+// pflag echo the arguments they reject) and anything that still reads as
+// a password.
+func redactArgs(msg string, args []string) string {
+	var secrets []string
+	for _, a := range args {
+		if secretArgRE.MatchString(a) {
+			secrets = append(secrets, a)
+		}
+	}
+	msg = dbconn.Redact(msg, secrets...)
+	return passwordRE.ReplaceAllString(msg, "${1}xxxxx")
+}
 
 // argsRE matches the argument list of a stack frame's call.
 var argsRE = regexp.MustCompile(`(?m)^(\S.*)\([^()\n]*\)$`)

@@ -33,6 +33,7 @@ func TestTerminated(t *testing.T) {
 // constraint on that key then holds twice the same "value": the index
 // build in post-data fails, and the target keeps its previous twin.
 func TestConstraintErrorOnTarget(t *testing.T) {
+	t.Parallel()
 	src := pgtest.DSN(pgtest.NewDB(t, shopSchema+`
 ALTER TABLE orders ADD CONSTRAINT one_order_per_coupon UNIQUE NULLS NOT DISTINCT (coupon_id);`))
 	tgt := pgtest.DSN(pgtest.NewDB(t))

@@ -138,6 +138,7 @@ func marker(t *testing.T, dsn string) string { return stateOf(t, dsn).Tables["pg
 // standby is the source (the two servers share a system identifier, but
 // they are different databases); a hot standby is not a target (read-only).
 func TestNeverTheSource(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs real pgtwin processes and servers")
 	}

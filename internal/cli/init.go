@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
@@ -21,6 +22,10 @@ import (
 // Thresholds of the starter config: tables at most this big that other
 // tables reference are suggested as `copy: all` lookup tables.
 const lookupRows = 1000
+
+// countBytes: a table that was never analyzed and takes at most this much
+// disk is counted exactly by init (a count(*) of 8 MB is quick).
+const countBytes = 8 << 20
 
 type initCmd struct {
 	env    Env
@@ -68,6 +73,10 @@ func (c *initCmd) run(ctx context.Context) error {
 		return err
 	}
 	defer src.Close(ctx)
+	exact, err := countUnanalyzed(ctx, src.Tx, src.Catalog)
+	if err != nil {
+		return err
+	}
 	found := pii.FromCatalog(src.Catalog, nil)
 	sampled, warnings, err := pii.Sample(ctx, src.Tx, src.Catalog, nil, found)
 	if err != nil {
@@ -77,7 +86,7 @@ func (c *initCmd) run(ctx context.Context) error {
 		fmt.Fprintf(c.env.Stderr, "pgtwin: warning: %s\n", w)
 	}
 	found = pii.Merge(src.Catalog, found, sampled)
-	text := starterConfig(src.Catalog, found, time.Now())
+	text := starterConfig(src.Catalog, found, exact, time.Now())
 	if c.output == "" {
 		_, err := io.WriteString(c.env.Stdout, text)
 		return err
@@ -89,18 +98,45 @@ func (c *initCmd) run(ctx context.Context) error {
 	return nil
 }
 
+// countUnanalyzed counts, in the source's snapshot, the rows of the tables
+// that were never analyzed (no estimate) and are small enough to count at
+// once: a database that was just restored or created has no statistics,
+// and its lookup tables should still be recognised as small. It sets their
+// EstimatedRows and returns them as the tables whose counts are exact.
+// Bigger tables keep no estimate and are shown as never analyzed.
+func countUnanalyzed(ctx context.Context, tx pgx.Tx, cat *catalog.Catalog) (map[catalog.Name]bool, error) {
+	exact := map[catalog.Name]bool{}
+	for _, t := range cat.Tables {
+		if t.EstimatedRows >= 0 || t.Bytes > countBytes {
+			continue
+		}
+		from := "ONLY " + t.Name.String()
+		if t.Kind == catalog.Partitioned {
+			from = t.Name.String()
+		}
+		var n int64
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+from).Scan(&n); err != nil {
+			return nil, fmt.Errorf("count the rows of %s (never analyzed): %w", t.Name.Display(), err)
+		}
+		t.EstimatedRows = n
+		exact[t.Name] = true
+	}
+	return exact, nil
+}
+
 // starterConfig writes the config text for cat, with a masking rule for
 // each of the personal-looking columns found. A small table that others
 // reference is suggested as a lookup table copied whole only when nothing
-// in it looks personal.
-func starterConfig(cat *catalog.Catalog, found []pii.Finding, now time.Time) string {
+// in it looks personal. The row counts of the tables in exact were
+// counted, not estimated.
+func starterConfig(cat *catalog.Catalog, found []pii.Finding, exact map[catalog.Name]bool, now time.Time) string {
 	g := graph.FromCatalog(cat, nil)
 	roots, lookups, personalLookups := suggest(cat, g, found)
 	var b strings.Builder
 	writeHeader(&b, cat, now)
-	writeRules(&b, roots, lookups, personalLookups)
+	writeRules(&b, roots, lookups, personalLookups, exact)
 	b.WriteString(maskingSection(found))
-	writeTables(&b, cat, g)
+	writeTables(&b, cat, g, exact)
 	return b.String()
 }
 
@@ -165,14 +201,14 @@ version: 1
 
 // writeRules writes the suggested roots and table rules, and the other
 // rules as comments.
-func writeRules(b *strings.Builder, roots, lookups, personalLookups []*catalog.Table) {
+func writeRules(b *strings.Builder, roots, lookups, personalLookups []*catalog.Table, exact map[catalog.Name]bool) {
 	if len(roots) == 0 {
 		b.WriteString("roots: []\n")
 	} else {
 		b.WriteString("roots:\n")
 	}
 	for _, t := range roots {
-		fmt.Fprintf(b, "  - table: %s  # ~%s rows\n", yamlName(t.Name), count(t.EstimatedRows))
+		fmt.Fprintf(b, "  - table: %s  # %s\n", yamlName(t.Name), rowsText(t, exact))
 		if len(t.PrimaryKey) > 0 {
 			fmt.Fprintf(b, "    order_by: %s\n", yamlScalar(strings.Join(quoteCols(t.PrimaryKey), " DESC, ")+" DESC"))
 		}
@@ -187,10 +223,10 @@ func writeRules(b *strings.Builder, roots, lookups, personalLookups []*catalog.T
 		b.WriteString("tables:\n")
 	}
 	for _, t := range lookups {
-		fmt.Fprintf(b, "  - table: %s  # ~%s rows\n    copy: all\n", yamlName(t.Name), count(t.EstimatedRows))
+		fmt.Fprintf(b, "  - table: %s  # %s\n    copy: all\n", yamlName(t.Name), rowsText(t, exact))
 	}
 	for _, t := range personalLookups {
-		fmt.Fprintf(b, "  # %s (~%s rows) is small but holds personal data: not copied whole\n", t.Name.Display(), count(t.EstimatedRows))
+		fmt.Fprintf(b, "  # %s (%s) is small but holds personal data: not copied whole\n", t.Name.Display(), rowsText(t, exact))
 	}
 	b.WriteString(`  # - table: public.audit_log
   #   copy: schema
@@ -218,12 +254,12 @@ func writeRules(b *strings.Builder, roots, lookups, personalLookups []*catalog.T
 }
 
 // writeTables lists the source's tables as comments.
-func writeTables(b *strings.Builder, cat *catalog.Catalog, g *graph.Graph) {
+func writeTables(b *strings.Builder, cat *catalog.Catalog, g *graph.Graph, exact map[catalog.Name]bool) {
 	b.WriteString(`
 # The tables of the source (estimated rows; foreign keys):
 `)
 	for _, t := range cat.Tables {
-		fmt.Fprintf(b, "#   %s  ~%s rows", t.Name.Display(), count(t.EstimatedRows))
+		fmt.Fprintf(b, "#   %s  %s", t.Name.Display(), rowsText(t, exact))
 		var refs []string
 		for _, fk := range g.Up[t.Name] {
 			refs = append(refs, fk.Parent.Display())
@@ -301,6 +337,18 @@ func quoteCols(cols []string) []string {
 		out[i] = catalog.QuoteIfNeeded(c)
 	}
 	return out
+}
+
+// rowsText says how many rows t has: counted (exact), estimated, or not
+// known because the table was never analyzed.
+func rowsText(t *catalog.Table, exact map[catalog.Name]bool) string {
+	switch {
+	case exact[t.Name]:
+		return fmt.Sprintf("%d rows", t.EstimatedRows)
+	case t.EstimatedRows < 0:
+		return "never analyzed"
+	}
+	return "~" + count(t.EstimatedRows) + " rows"
 }
 
 func count(n int64) string {

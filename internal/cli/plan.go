@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"regexp"
 
 	"github.com/spf13/cobra"
 
@@ -101,9 +102,16 @@ func buildPlan(ctx context.Context, env Env, cfg *config.Config, sourceFlag stri
 	return p, classify(err)
 }
 
+// keywordValueRE matches a keyword=value word of a libpq connection string.
+var keywordValueRE = regexp.MustCompile(`^[a-z_]+=`)
+
 // noArgs rejects positional arguments as a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
+		if keywordValueRE.MatchString(args[0]) {
+			return usagef("%s takes no arguments, got %q: a keyword/value connection string is one argument, so quote the connection string (--source 'host=… dbname=…')",
+				cmd.CommandPath(), args[0])
+		}
 		return usagef("%s takes no arguments, got %q (see pgtwin %s --help)", cmd.CommandPath(), args[0], cmd.Name())
 	}
 	return nil

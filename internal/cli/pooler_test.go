@@ -158,6 +158,7 @@ func (b *pgBouncer) DSN(db string) string {
 // works: the exporting transaction keeps its server connection, where
 // pg_dump's session can import the snapshot.
 func TestTransactionPooler(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	srcDB := pgtest.NewDB(t)
 	createShop(t, pgtest.DSN(srcDB))

@@ -120,6 +120,7 @@ HH:MM:SS pgtwin: analyze
 // TestProgressTTY: --progress=tty draws live bars even when stderr is not
 // a terminal; what stays after the run is the last frame.
 func TestProgressTTY(t *testing.T) {
+	t.Parallel()
 	src, cfg := shopSource(t)
 	tgt := pgtest.DSN(pgtest.NewDB(t))
 	code, stdout, stderr := cloneRun(t, nil, nil, "clone", "--config", cfg, "--source", src, "--target", tgt, "--progress=tty")
@@ -153,6 +154,7 @@ total  [bar] N rows N%  N kB  in Ns
 // TestProgressJSON: --json keeps stdout clean JSON, with progress on
 // stderr when asked for.
 func TestProgressJSON(t *testing.T) {
+	t.Parallel()
 	src, cfg := shopSource(t)
 	tgt := pgtest.DSN(pgtest.NewDB(t))
 	code, stdout, stderr := cloneRun(t, nil, nil, "clone", "--config", cfg, "--source", src, "--target", tgt, "--json", "--progress=plain")

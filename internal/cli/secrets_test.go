@@ -35,6 +35,7 @@ func secretForms(pw string) []string {
 // that fail (a wrong password, a bad SQL fragment in the config, a target
 // refused as the source itself, a panic).
 func TestSecrets(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs real pgtwin processes and a server")
 	}

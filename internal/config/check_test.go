@@ -86,7 +86,7 @@ func TestCheckErrors(t *testing.T) {
 			"twin.yaml:3: schemas.include[0]: schema pubic does not exist; did you mean public?\n" +
 				"twin.yaml:4: schemas.exclude[0]: schema nope does not exist"},
 		{"unknown table", src("version: 1", "roots:", "  - {table: user, all: true}"),
-			`twin.yaml:3: roots[0].table: table user does not exist; did you mean users?`},
+			`twin.yaml:3: roots[0].table: table "user" does not exist; did you mean users?`},
 		{"unknown qualified table", src("version: 1", "roots:", "  - {table: public.usres, all: true}"),
 			`twin.yaml:3: roots[0].table: table public.usres does not exist; did you mean public.users?`},
 		{"unknown table, nothing close", src("version: 1", "roots:", "  - {table: invoices_2019, all: true}"),
