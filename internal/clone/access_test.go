@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/clone"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 	"github.com/pgtwin/pgtwin/internal/subset"
@@ -155,7 +154,13 @@ func TestAccessPaths(t *testing.T) {
 // rowTexts returns every row of every table as text, sorted.
 func rowTexts(t *testing.T, db string) map[string][]string {
 	t.Helper()
-	return queryPerTable(t, db, func(tb *catalog.Table) string {
-		return fmt.Sprintf("SELECT t::text FROM %s AS t ORDER BY 1", fromOnly(tb))
-	})
+	conn := pgtest.Connect(t, db)
+	out := map[string][]string{}
+	for _, tb := range readOCatalog(t, conn, &oconfig{}).tables {
+		out[tb.key] = column(t, db, fmt.Sprintf("SELECT t::text FROM %s AS t ORDER BY 1", tb.from()))
+		if out[tb.key] == nil {
+			out[tb.key] = []string{}
+		}
+	}
+	return out
 }
