@@ -236,20 +236,7 @@ func run1(ctx context.Context, name string, args ...string) error {
 
 func (f *bigFigures) report(w io.Writer, o options, large, full *shop, fullRuns []result, baseRuns []time.Duration) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
-	walls := func(rs []result) []time.Duration {
-		var out []time.Duration
-		for _, r := range rs {
-			out = append(out, r.wall)
-		}
-		return out
-	}
-	peak := func(rs []result) int64 {
-		var m int64
-		for _, r := range rs {
-			m = max(m, r.maxRSS)
-		}
-		return m * 1024
-	}
+	peak := func(rs []result) int64 { return peakRSS(rs) * 1024 }
 	goal := func(rows int64) int64 { return 100_000_000 + 32*rows }
 	ms, mf := median(f.sample), median(f.floor)
 	ratioD := ms.Seconds() / mf.Seconds()

@@ -274,6 +274,24 @@ tables:
 	return nil
 }
 
+// walls returns the wall times of runs.
+func walls(rs []result) []time.Duration {
+	var out []time.Duration
+	for _, r := range rs {
+		out = append(out, r.wall)
+	}
+	return out
+}
+
+// peakRSS is the highest peak RSS of runs, in KiB.
+func peakRSS(rs []result) int64 {
+	var m int64
+	for _, r := range rs {
+		m = max(m, r.maxRSS)
+	}
+	return m
+}
+
 // result is one measured pgtwin run.
 type result struct {
 	wall   time.Duration
@@ -430,20 +448,7 @@ func queryRow(ctx context.Context, dsn, sql string, dest ...any) error {
 func report(w io.Writer, o options, b *bench, serverVersion string, shops []*shop, small, large, full *shop,
 	subset map[*shop][]result, big result, fullRuns []result, baseRuns []time.Duration, total time.Duration) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
-	walls := func(rs []result) []time.Duration {
-		var out []time.Duration
-		for _, r := range rs {
-			out = append(out, r.wall)
-		}
-		return out
-	}
-	peak := func(rs []result) int64 {
-		var m int64
-		for _, r := range rs {
-			m = max(m, r.maxRSS)
-		}
-		return m
-	}
+	peak := peakRSS
 	rowsOf := func(rs []result) int64 { return rs[0].report.Rows }
 
 	p("## pgtwin benchmark")

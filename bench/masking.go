@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 )
 
 // benchMaskKey is the masking key of every measured run (as a secret holds
@@ -73,19 +72,9 @@ func (b *bench) maskingFigure(ctx context.Context, o options, large *shop) (*mas
 }
 
 func (f *maskingFigure) report(w io.Writer, large *shop) {
-	walls := func(rs []result) []time.Duration {
-		var out []time.Duration
-		for _, r := range rs {
-			out = append(out, r.wall)
-		}
-		return out
-	}
 	mm, mp := median(walls(f.masked)), median(walls(f.plain))
 	ratio := mm.Seconds() / mp.Seconds()
-	peak := int64(0)
-	for _, r := range f.masked {
-		peak = max(peak, r.maxRSS)
-	}
+	peak := peakRSS(f.masked)
 	rows := f.masked[0].report.Rows
 	fmt.Fprintf(w, "\nMasking (the 10%% sample of users on %s, five personal columns masked, %s values):\n\n", large.name, num(f.masked[0].report.maskedValues()))
 	fmt.Fprintln(w, "| figure | measured | goal | met |")

@@ -1,11 +1,8 @@
 package cli_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -55,46 +52,13 @@ func slowCopy(t *testing.T) (src, tgtDB, tgt, cfg string, before dbState) {
 // hook in its environment.
 func startPlain(t *testing.T, args ...string) *pgtwinRun {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &pgtwinRun{eof: make(chan struct{})}
-	r.cmd = &exec.Cmd{Path: exe, Args: append([]string{"pgtwin"}, args...), Stdout: &bytes.Buffer{}}
+	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "PGTWIN_TEST_") {
-			r.cmd.Env = append(r.cmd.Env, kv)
+			env = append(env, kv)
 		}
 	}
-	stdin, err := r.cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.stdin = stdin
-	stderr, err := r.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		defer close(r.eof)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			r.mu.Lock()
-			r.err.WriteString(sc.Text() + "\n")
-			r.mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		if !r.done {
-			r.cmd.Process.Kill()
-			<-r.eof
-			r.cmd.Wait()
-		}
-	})
-	return r
+	return startPgtwinEnv(t, env, args...)
 }
 
 // queryInt runs a query that returns one integer (or none: -1) on the

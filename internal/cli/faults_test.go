@@ -611,13 +611,19 @@ type pgtwinRun struct {
 // startPgtwin starts pgtwin with args, held at phase hold (none if "").
 func startPgtwin(t *testing.T, hold string, args ...string) *pgtwinRun {
 	t.Helper()
+	return startPgtwinEnv(t, append(os.Environ(), holdEnv+"="+hold), args...)
+}
+
+// startPgtwinEnv starts pgtwin with args and environment env, its stderr
+// collected as it comes; the test's end kills a run still going.
+func startPgtwinEnv(t *testing.T, env []string, args ...string) *pgtwinRun {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := &pgtwinRun{eof: make(chan struct{})}
-	r.cmd = &exec.Cmd{Path: exe, Args: append([]string{"pgtwin"}, args...), Stdout: &bytes.Buffer{}}
-	r.cmd.Env = append(os.Environ(), holdEnv+"="+hold)
+	r.cmd = &exec.Cmd{Path: exe, Args: append([]string{"pgtwin"}, args...), Stdout: &bytes.Buffer{}, Env: env}
 	stdin, err := r.cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
