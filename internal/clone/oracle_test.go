@@ -559,7 +559,14 @@ func parseOConfigEqual(a, b string) bool {
 // column runs a one-column query and returns its values.
 func column(t *testing.T, db, sql string, args ...any) []string {
 	t.Helper()
-	rows, err := pgtest.Connect(t, db).Query(context.Background(), sql, args...)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgtest.DSN(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One connection a query, closed at once: parallel tests run many.
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, sql, args...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, sql)
 	}

@@ -106,7 +106,7 @@ func (c *Cluster) settings(extra map[string]string) []string {
 		"fsync":                   "off",
 		"synchronous_commit":      "off",
 		"full_page_writes":        "off",
-		"max_connections":         "200",
+		"max_connections":         "500",
 		"shared_buffers":          "128MB",
 		"max_wal_size":            "4GB",
 		"checkpoint_timeout":      "30min",
