@@ -64,54 +64,7 @@ func (p *Plan) planMasking(cat *catalog.Catalog, res *config.Resolved, fks []*ca
 	if res.Masking == nil {
 		return
 	}
-	links := map[colRef][]link{}
-	for _, fk := range fks {
-		if !res.Included(fk.Child) || !res.Included(fk.Parent) {
-			continue
-		}
-		for i := range fk.ChildColumns {
-			c, pc := colRef{fk.Child, fk.ChildColumns[i]}, colRef{fk.Parent, fk.ParentColumns[i]}
-			links[c] = append(links[c], link{pc, fk})
-			links[pc] = append(links[pc], link{c, fk})
-		}
-	}
-	// Each rule claims its column and, breadth first, every column linked
-	// to it; a column claimed by two different rules is a problem.
-	owner := map[colRef]*config.ResolvedMask{}
-	masked := map[colRef]*MaskedColumn{}
-	var order []colRef
-	for i := range res.Masking.Rules {
-		r := &res.Masking.Rules[i]
-		start := colRef{r.Table, r.Column}
-		queue := []colRef{start}
-		if o := owner[start]; o != nil {
-			if !sameRule(o, r) {
-				p.Problems = append(p.Problems, fmt.Sprintf("%s: %s is masked by %s (%s) and, through foreign keys, by %s (%s); linked columns must share one rule",
-					r.Where(res.File), start, describeRule(r), r.Entry, describeRule(o), o.Where(res.File)))
-			}
-			continue
-		}
-		owner[start] = r
-		masked[start] = &MaskedColumn{Rule: r.Where(res.File)}
-		order = append(order, start)
-		for len(queue) > 0 {
-			c := queue[0]
-			queue = queue[1:]
-			for _, l := range links[c] {
-				if o := owner[l.to]; o != nil {
-					if o != r && !sameRule(o, r) {
-						p.Problems = append(p.Problems, fmt.Sprintf("%s: %s is masked by %s, but %s, linked to it by %s, is masked by %s (%s); linked columns must share one rule",
-							r.Where(res.File), c, describeRule(r), l.to, l.fk.Name, describeRule(o), o.Where(res.File)))
-					}
-					continue
-				}
-				owner[l.to] = r
-				masked[l.to] = &MaskedColumn{Rule: r.Where(res.File), LinkedTo: c.String(), Via: l.fk.Name}
-				order = append(order, l.to)
-				queue = append(queue, l.to)
-			}
-		}
-	}
+	owner, masked, order := p.claimColumns(res, fks)
 	groupOf := func(c colRef) []colRef {
 		var g []colRef
 		for _, o := range order {
@@ -177,6 +130,58 @@ func (p *Plan) planMasking(cat *catalog.Catalog, res *config.Resolved, fks []*ca
 		}
 		return columnNum(cat, a) - columnNum(cat, b)
 	})
+}
+
+// claimColumns gives each rule its column and, breadth first, every column
+// linked to it by a foreign key; a column claimed by two different rules
+// is a problem. order lists the claimed columns as they were reached.
+func (p *Plan) claimColumns(res *config.Resolved, fks []*catalog.ForeignKey) (owner map[colRef]*config.ResolvedMask, masked map[colRef]*MaskedColumn, order []colRef) {
+	links := map[colRef][]link{}
+	for _, fk := range fks {
+		if !res.Included(fk.Child) || !res.Included(fk.Parent) {
+			continue
+		}
+		for i := range fk.ChildColumns {
+			c, pc := colRef{fk.Child, fk.ChildColumns[i]}, colRef{fk.Parent, fk.ParentColumns[i]}
+			links[c] = append(links[c], link{pc, fk})
+			links[pc] = append(links[pc], link{c, fk})
+		}
+	}
+	owner = map[colRef]*config.ResolvedMask{}
+	masked = map[colRef]*MaskedColumn{}
+	for i := range res.Masking.Rules {
+		r := &res.Masking.Rules[i]
+		start := colRef{r.Table, r.Column}
+		queue := []colRef{start}
+		if o := owner[start]; o != nil {
+			if !sameRule(o, r) {
+				p.Problems = append(p.Problems, fmt.Sprintf("%s: %s is masked by %s (%s) and, through foreign keys, by %s (%s); linked columns must share one rule",
+					r.Where(res.File), start, describeRule(r), r.Entry, describeRule(o), o.Where(res.File)))
+			}
+			continue
+		}
+		owner[start] = r
+		masked[start] = &MaskedColumn{Rule: r.Where(res.File)}
+		order = append(order, start)
+		for len(queue) > 0 {
+			c := queue[0]
+			queue = queue[1:]
+			for _, l := range links[c] {
+				if o := owner[l.to]; o != nil {
+					if o != r && !sameRule(o, r) {
+						p.Problems = append(p.Problems, fmt.Sprintf("%s: %s is masked by %s, but %s, linked to it by %s, is masked by %s (%s); linked columns must share one rule",
+							r.Where(res.File), c, describeRule(r), l.to, l.fk.Name, describeRule(o), o.Where(res.File)))
+					}
+					continue
+				}
+				owner[l.to] = r
+				masked[l.to] = &MaskedColumn{Rule: r.Where(res.File), LinkedTo: c.String(), Via: l.fk.Name}
+				order = append(order, l.to)
+				queue = append(queue, l.to)
+			}
+		}
+	}
+	return owner, masked, order
 }
 
 func columnNum(cat *catalog.Catalog, m *MaskedColumn) int {
