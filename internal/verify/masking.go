@@ -138,7 +138,7 @@ func checkMasking(ctx context.Context, twin pgx.Tx, marker *Marker, opts Options
 	if err := notTheTwin(ctx, twin, src); err != nil {
 		return err
 	}
-	if marker.Source != opts.SourceName {
+	if !sameDatabase(marker.Source, opts.SourceName) {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("the twin was made from %s, and is compared with %s: if that is another database, values that differ prove nothing", marker.Source, opts.SourceName))
 	}
 	// The marker's columns, grouped by table in the marker's order.
@@ -590,4 +590,16 @@ func arrayElements(v string) (elems []*string, ok bool) {
 		}
 	}
 	return elems, true
+}
+
+// sameDatabase reports whether two descriptions (user@host:port/db) name
+// the same database; the user may differ (pgtwin reads as a SELECT-only
+// role, verify may run as another).
+func sameDatabase(a, b string) bool {
+	_, ha, okA := strings.Cut(a, "@")
+	_, hb, okB := strings.Cut(b, "@")
+	if !okA || !okB {
+		return a == b
+	}
+	return ha == hb
 }
