@@ -145,6 +145,21 @@ func (c *Column) Distinct(tableRows int64) float64 {
 	return c.NDistinct
 }
 
+// DistinctKeys estimates the distinct values of cols together: the
+// largest n_distinct of the columns (a lower bound for their combinations);
+// 0 when a column has no statistics.
+func (t *Table) DistinctKeys(cols []string) float64 {
+	var nd float64
+	for _, c := range cols {
+		col := t.Column(c)
+		if col == nil || !col.Stats {
+			return 0
+		}
+		nd = max(nd, col.Distinct(t.EstimatedRows))
+	}
+	return nd
+}
+
 // FKMatch is a foreign key's MATCH type.
 type FKMatch string
 

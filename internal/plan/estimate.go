@@ -148,7 +148,7 @@ func (p *Plan) estimate(cat *catalog.Catalog, res *config.Resolved, rootRows map
 				if m <= 0 {
 					continue
 				}
-				d := distinctKeys(cat.Table(fk.Child), fk.ChildColumns)
+				d := cat.Table(fk.Child).DistinctKeys(fk.ChildColumns)
 				if d <= 0 {
 					d = size(n)
 				}
@@ -173,20 +173,6 @@ func nullShare(t *catalog.Table, cols []string) float64 {
 		}
 	}
 	return 1 - notNull
-}
-
-// distinctKeys estimates the distinct values of cols in t: the largest
-// n_distinct of the columns; 0 when a column has no statistics.
-func distinctKeys(t *catalog.Table, cols []string) float64 {
-	var nd float64
-	for _, c := range cols {
-		col := t.Column(c)
-		if col == nil || !col.Stats {
-			return 0
-		}
-		nd = max(nd, col.Distinct(t.EstimatedRows))
-	}
-	return nd
 }
 
 // EstimatedBytes estimates the bytes of the table's rows in the twin: the

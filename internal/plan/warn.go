@@ -37,7 +37,7 @@ func (p *Plan) warn(cat *catalog.Catalog, res *config.Resolved) {
 	var noStats []string
 	for _, e := range p.Edges {
 		child := cat.Table(e.FK.Child)
-		if (e.Up || e.Down) && child.EstimatedRows > 0 && distinctKeys(child, e.FK.ChildColumns) == 0 {
+		if (e.Up || e.Down) && child.EstimatedRows > 0 && child.DistinctKeys(e.FK.ChildColumns) == 0 {
 			noStats = append(noStats, fmt.Sprintf("%s(%s)", e.FK.Child.Display(), strings.Join(e.FK.ChildColumns, ", ")))
 		}
 	}

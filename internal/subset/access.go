@@ -95,7 +95,7 @@ func (e *engine) choose(ts *tableState, cols []string, k int) Access {
 	}
 	perKey := 1.0
 	if !isUnique(ts.t, cols) {
-		if nd := e.distinct(ts.t, cols); nd > 0 {
+		if nd := ts.t.DistinctKeys(cols); nd > 0 {
 			perKey = max(1, n/nd)
 		}
 	}
@@ -103,20 +103,6 @@ func (e *engine) choose(ts *tableState, cols []string, k int) Access {
 		return AccessScan
 	}
 	return AccessSet
-}
-
-// distinct estimates the distinct values of cols in t (0: unknown): the
-// largest n_distinct of the columns, a lower bound for their combinations.
-func (e *engine) distinct(t *catalog.Table, cols []string) float64 {
-	var nd float64
-	for _, c := range cols {
-		col := t.Column(c)
-		if col == nil || !col.Stats {
-			return 0
-		}
-		nd = max(nd, col.Distinct(t.EstimatedRows))
-	}
-	return nd
 }
 
 func isUnique(t *catalog.Table, cols []string) bool {
