@@ -24,7 +24,14 @@ func EstimateRoots(ctx context.Context, tx pgx.Tx, cat *catalog.Catalog, res *co
 		if (r.Where == "" && r.Limit == nil) || t == nil {
 			continue
 		}
-		q := "EXPLAIN (FORMAT JSON) " + RootQuery(t, r, "1")
+		// The planner has no statistics for a sample's hash condition (it
+		// would guess a third): a sampled root is explained without its
+		// sample and its limit, and gets the sample's share of those rows.
+		rq := r
+		if r.Percent != nil {
+			rq.Percent, rq.Limit = nil, nil
+		}
+		q := "EXPLAIN (FORMAT JSON) " + RootQuery(t, rq, "1")
 		var raw []byte
 		if err := tx.QueryRow(ctx, q).Scan(&raw); err != nil {
 			return nil, fmt.Errorf("estimate root %s: %w", r.Table.Display(), err)
@@ -37,7 +44,11 @@ func EstimateRoots(ctx context.Context, tx pgx.Tx, cat *catalog.Catalog, res *co
 		if err := json.Unmarshal(raw, &explain); err != nil || len(explain) == 0 {
 			return nil, fmt.Errorf("estimate root %s: unexpected EXPLAIN output", r.Table.Display())
 		}
-		out[r.Table] += int64(explain[0].Plan.Rows)
+		n := explain[0].Plan.Rows
+		if r.Percent != nil {
+			n *= *r.Percent / 100
+		}
+		out[r.Table] += int64(n)
 	}
 	return out, nil
 }
@@ -56,7 +67,7 @@ func (p *Plan) rootEstimate(r config.ResolvedRoot, rootRows map[catalog.Name]int
 	est, explained := rootRows[r.Table]
 	switch {
 	case explained:
-		n = est // EstimateRoots explained the query with its sample
+		n = est // EstimateRoots explained it, sample included
 	case r.Percent != nil:
 		n = int64(float64(n) * *r.Percent / 100)
 	}
