@@ -33,6 +33,7 @@ func Check(cfg *Config, cat *catalog.Catalog) (*Resolved, error) {
 			Copy:  map[catalog.Name]string{},
 			Rules: map[*catalog.ForeignKey]ResolvedFKRule{},
 			lines: cfg.lines,
+			cat:   cat,
 		},
 	}
 	c.schemas()

@@ -33,9 +33,10 @@ func OrderByClause(orderBy string) string { return "ORDER BY\n" + orderBy + "\n"
 //
 // For each fragment CheckSQL first rejects, without the server, what would
 // not stay one expression inside its parentheses (a ';', an unbalanced ')',
-// an open quote or comment; see checkFragment). It then runs
+// an open quote or comment; see checkFragment). It then runs the root's
+// own query (RootQuery, the one the extraction copies) for one row:
 //
-//	SELECT 1 FROM <table> WHERE (<where>) [ORDER BY <order_by>] LIMIT 1
+//	SELECT 1 FROM [ONLY] <table> WHERE (<where>) [AND <sample>] [ORDER BY <order_by>] LIMIT 1
 //
 // with the extended protocol (which refuses a second statement) inside a
 // savepoint that is always rolled back, so one failure does not hide the
@@ -63,14 +64,14 @@ func CheckSQL(ctx context.Context, tx pgx.Tx, r *Resolved) error {
 		e := fmt.Sprintf("roots[%d]", i)
 		whereOK := true
 		if root.Where != "" {
-			ok, err := c.check(ctx, e+".where", root.Line, root.Table, root.Where, "")
+			ok, err := c.check(ctx, e+".where", root.Line, ResolvedRoot{Table: root.Table, Where: root.Where, Percent: root.Percent})
 			if err != nil {
 				return err
 			}
 			whereOK = ok
 		}
 		if root.OrderBy != "" && whereOK {
-			if _, err := c.check(ctx, e+".order_by", root.Line, root.Table, root.Where, root.OrderBy); err != nil {
+			if _, err := c.check(ctx, e+".order_by", root.Line, ResolvedRoot{Table: root.Table, Where: root.Where, Percent: root.Percent, OrderBy: root.OrderBy}); err != nil {
 				return err
 			}
 		}
@@ -90,7 +91,7 @@ func CheckSQL(ctx context.Context, tx pgx.Tx, r *Resolved) error {
 	})
 	for _, x := range rules {
 		p := fmt.Sprintf("foreign_keys[%d].children_where", x.r.index)
-		if _, err := c.check(ctx, p, x.r.Line, x.fk.Child, x.r.ChildrenWhere, ""); err != nil {
+		if _, err := c.check(ctx, p, x.r.Line, ResolvedRoot{Table: x.fk.Child, Where: x.r.ChildrenWhere}); err != nil {
 			return err
 		}
 	}
@@ -123,7 +124,7 @@ func (c *sqlChecker) maskExprs(ctx context.Context) error {
 		}
 		prefix := "SELECT CAST((\n"
 		sql := prefix + m.SQL + "\n) AS " + m.Type + ")\nFROM " + m.Table.String() + "\nLIMIT 1"
-		if _, err := c.query(ctx, path, line, prefix, sql, m.SQL); err != nil {
+		if _, err := c.query(ctx, path, line, utf8.RuneCountInString(prefix), sql, m.SQL); err != nil {
 			return err
 		}
 	}
@@ -136,41 +137,43 @@ type sqlChecker struct {
 	p  *problems
 }
 
-// check checks one fragment: where alone when orderBy is "", else orderBy
-// after where. It reports whether the fragment passed; the error is for
-// failures that are not the config's.
-func (c *sqlChecker) check(ctx context.Context, path string, fallback int, table catalog.Name, where, orderBy string) (bool, error) {
+// check checks one fragment of a root (or of a key's children) of table:
+// where alone when orderBy is "", else orderBy after where. Both are
+// checked inside the root's query (RootQuery, percent included) with a
+// limit of one row; where alone without the order a limit brings, so that
+// the server stops at the first row that passes. It reports whether the
+// fragment passed; the error is for failures that are not the config's.
+func (c *sqlChecker) check(ctx context.Context, path string, fallback int, root ResolvedRoot) (bool, error) {
 	line := fallback
 	if l, ok := c.r.lines[path]; ok {
 		line = l
 	}
-	frag := where
-	if orderBy != "" {
-		frag = orderBy
+	frag := root.Where
+	if root.OrderBy != "" {
+		frag = root.OrderBy
 	}
 	if err := checkFragment(frag); err != nil {
 		c.p.add(line, path, "%v", err)
 		return false, nil
 	}
-	head := "SELECT 1 FROM " + table.String() + "\n"
-	var prefix, sql string
-	if orderBy == "" {
-		prefix = head + "WHERE (\n"
-		sql = prefix + where + "\n)\nLIMIT 1"
-	} else {
-		if where != "" {
-			head += "WHERE " + Condition(where) + "\n"
-		}
-		prefix = head + "ORDER BY\n"
-		sql = prefix + orderBy + "\nLIMIT 1"
+	one := int64(1)
+	root.Limit = &one
+	if root.OrderBy == "" {
+		root.Limit = nil
 	}
-	return c.query(ctx, path, line, prefix, sql, frag)
+	q := RootQuery(c.r.table(root.Table), root, "1")
+	start := q.WhereAt
+	if root.OrderBy != "" {
+		start = q.OrderByAt
+	} else {
+		q.SQL += "\nLIMIT 1"
+	}
+	return c.query(ctx, path, line, start, q.SQL, frag)
 }
 
-// query runs sql, in which frag starts after prefix, and records a server
-// error as a problem of the fragment at path.
-func (c *sqlChecker) query(ctx context.Context, path string, line int, prefix, sql, frag string) (bool, error) {
-	start := utf8.RuneCountInString(prefix) // where the fragment starts, in characters
+// query runs sql, in which frag starts at character start (0-based), and
+// records a server error as a problem of the fragment at path.
+func (c *sqlChecker) query(ctx context.Context, path string, line int, start int, sql, frag string) (bool, error) {
 	qerr := c.run(ctx, sql)
 	var pgErr *pgconn.PgError
 	switch {

@@ -18,7 +18,8 @@ type Resolved struct {
 	// Masking is the masking section, nil when the config has none.
 	Masking *ResolvedMasking
 
-	lines map[string]int // the config's key lines, for CheckSQL's messages
+	lines map[string]int   // the config's key lines, for CheckSQL's messages
+	cat   *catalog.Catalog // the catalog Check resolved against; nil when built by hand
 }
 
 // ResolvedRoot is a root with its table resolved.
@@ -40,6 +41,17 @@ type ResolvedFKRule struct {
 	Line           int
 
 	index int // in the config's foreign_keys, for messages
+}
+
+// table is the catalog's table n; without a catalog (a Resolved built by
+// hand), an ordinary table without a primary key.
+func (r *Resolved) table(n catalog.Name) *catalog.Table {
+	if r.cat != nil {
+		if t := r.cat.Table(n); t != nil {
+			return t
+		}
+	}
+	return &catalog.Table{Name: n, Kind: catalog.Ordinary}
 }
 
 // Included reports whether table n is in an included schema.

@@ -13,14 +13,25 @@ import (
 )
 
 // EstimateRoots asks the source's planner how many rows each root with a
-// WHERE clause or a limit selects (EXPLAIN, nothing is executed).
-func EstimateRoots(ctx context.Context, tx pgx.Tx, res *config.Resolved) (map[catalog.Name]int64, error) {
+// WHERE clause or a limit selects (EXPLAIN, nothing is executed). It
+// EXPLAINs the very query the extraction runs (RootQuery), percent
+// sampling included; the planner cannot know how a hash spreads, so it
+// guesses the sample's share of those roots.
+func EstimateRoots(ctx context.Context, tx pgx.Tx, cat *catalog.Catalog, res *config.Resolved) (map[catalog.Name]int64, error) {
 	out := map[catalog.Name]int64{}
 	for _, r := range res.Roots {
-		if r.Where == "" && r.Limit == nil {
+		t := cat.Table(r.Table)
+		if (r.Where == "" && r.Limit == nil) || t == nil {
 			continue
 		}
-		q := "EXPLAIN (FORMAT JSON) " + RootQuery(r, "1")
+		// The planner has no statistics for a sample's hash condition (it
+		// would guess a third): a sampled root is explained without its
+		// sample and its limit, and gets the sample's share of those rows.
+		rq := r
+		if r.Percent != nil {
+			rq.Percent, rq.Limit = nil, nil
+		}
+		q := "EXPLAIN (FORMAT JSON) " + RootQuery(t, rq, "1")
 		var raw []byte
 		if err := tx.QueryRow(ctx, q).Scan(&raw); err != nil {
 			return nil, fmt.Errorf("estimate root %s: %w", r.Table.Display(), err)
@@ -33,25 +44,19 @@ func EstimateRoots(ctx context.Context, tx pgx.Tx, res *config.Resolved) (map[ca
 		if err := json.Unmarshal(raw, &explain); err != nil || len(explain) == 0 {
 			return nil, fmt.Errorf("estimate root %s: unexpected EXPLAIN output", r.Table.Display())
 		}
-		out[r.Table] += int64(explain[0].Plan.Rows)
+		n := explain[0].Plan.Rows
+		if r.Percent != nil {
+			n *= *r.Percent / 100
+		}
+		out[r.Table] += int64(n)
 	}
 	return out, nil
 }
 
-// RootQuery is the SELECT of columns cols that picks a root's rows (without
-// percent sampling).
-func RootQuery(r config.ResolvedRoot, cols string) string {
-	q := "SELECT " + cols + " FROM " + r.Table.String()
-	if r.Where != "" {
-		q += " WHERE " + config.Condition(r.Where)
-	}
-	if r.OrderBy != "" {
-		q += " " + config.OrderByClause(r.OrderBy)
-	}
-	if r.Limit != nil {
-		q += fmt.Sprintf(" LIMIT %d", *r.Limit)
-	}
-	return q
+// RootQuery is the SELECT of columns cols that picks a root's rows of
+// table t: config.RootQuery, the query the extraction copies.
+func RootQuery(t *catalog.Table, r config.ResolvedRoot, cols string) string {
+	return config.RootQuery(t, r, cols).SQL
 }
 
 func rows(t *catalog.Table) int64 { return max(t.EstimatedRows, 0) }
@@ -59,10 +64,11 @@ func rows(t *catalog.Table) int64 { return max(t.EstimatedRows, 0) }
 func (p *Plan) rootEstimate(r config.ResolvedRoot, rootRows map[catalog.Name]int64, cat *catalog.Catalog) int64 {
 	total := rows(cat.Table(r.Table))
 	n := total
-	if est, ok := rootRows[r.Table]; ok {
-		n = est
-	}
-	if r.Percent != nil {
+	est, explained := rootRows[r.Table]
+	switch {
+	case explained:
+		n = est // EstimateRoots explained it, sample included
+	case r.Percent != nil:
 		n = int64(float64(n) * *r.Percent / 100)
 	}
 	if r.Limit != nil {

@@ -31,7 +31,7 @@ func (s *Session) Plan(ctx context.Context, cfg *config.Config) (*config.Resolve
 	if err := config.CheckSQL(ctx, s.Tx, res); err != nil {
 		return nil, nil, err
 	}
-	estimates, err := plan.EstimateRoots(ctx, s.Tx, res)
+	estimates, err := plan.EstimateRoots(ctx, s.Tx, s.Catalog, res)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,39 +9,10 @@ import (
 	"github.com/pgtwin/pgtwin/internal/config"
 )
 
-// rootQuery selects a root's rows. A limit without order_by is ordered by
-// the primary key (or ctid) so that it picks the same rows every time;
-// percent keeps the rows whose key hashes below the share, the same rows
-// for the same data however it is stored.
+// rootQuery copies a root's rows: the query config.RootQuery builds,
+// the one the plan's estimate EXPLAINs.
 func rootQuery(ts *tableState, r config.ResolvedRoot) string {
-	var conds []string
-	if r.Where != "" {
-		conds = append(conds, config.Condition(r.Where))
-	}
-	if r.Percent != nil {
-		conds = append(conds, fmt.Sprintf("(hashtextextended(ROW(%s)::text, 0) & 1048575) < %d",
-			identityList(ts), int64(*r.Percent/100*1048576)))
-	}
-	q := "SELECT " + ts.selectList + " FROM " + ts.from
-	if len(conds) > 0 {
-		q += " WHERE " + strings.Join(conds, " AND ")
-	}
-	if r.Limit != nil {
-		order := r.OrderBy
-		if order == "" {
-			order = identityList(ts)
-		}
-		q += fmt.Sprintf(" %sLIMIT %d", config.OrderByClause(order), *r.Limit)
-	}
-	return "COPY (" + q + ") TO STDOUT"
-}
-
-// identityList is the SQL list of the columns that identify a row.
-func identityList(ts *tableState) string {
-	if len(ts.t.PrimaryKey) == 0 {
-		return "tableoid, ctid"
-	}
-	return quoteColumns(ts.t.PrimaryKey)
+	return "COPY (" + config.RootQuery(ts.t, r, ts.selectList).SQL + ") TO STDOUT"
 }
 
 func quoteColumns(cols []string) string {

@@ -242,10 +242,7 @@ func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved
 		t := cat.Table(pt.Name)
 		ts := &tableState{t: t, copied: newKeySet(), downDone: newKeySet(), whole: res.Copy[t.Name] == config.CopyAll}
 		ts.stats.Table = t.Name
-		ts.from = "ONLY " + t.Name.String()
-		if t.Kind == catalog.Partitioned {
-			ts.from = t.Name.String()
-		}
+		ts.from = config.FromClause(t)
 		sqlMasks := map[string]string{}
 		for _, m := range masks[t.Name] {
 			if m.Spec.Mask == mask.SQL {
