@@ -198,6 +198,14 @@ func Build(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name
 		}
 	}
 
+	p.finish(cat, res, rootRows, downOrder)
+	return p
+}
+
+// finish gives each table its role, estimates the rows, lists the roots and
+// cycles, and adds the warnings, the masked columns and the totals.
+func (p *Plan) finish(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name]int64, downOrder []catalog.Name) {
+	schemaOnly := func(n catalog.Name) bool { return res.Copy[n] == config.CopySchema }
 	for _, t := range p.Tables {
 		switch {
 		case schemaOnly(t.Name):
@@ -212,7 +220,7 @@ func Build(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name
 	for _, r := range res.Roots {
 		p.Roots = append(p.Roots, Root{Table: r.Table.Display(), Selector: Selector(r), EstimatedRows: p.rootEstimate(r, rootRows, cat)})
 	}
-	for _, c := range g.Cycles() {
+	for _, c := range p.graph.Cycles() {
 		var names []string
 		for _, n := range c {
 			names = append(names, n.Display())
@@ -220,7 +228,7 @@ func Build(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name
 		p.Cycles = append(p.Cycles, names)
 	}
 	p.warn(cat, res)
-	p.planMasking(cat, res, g.Edges)
+	p.planMasking(cat, res, p.graph.Edges)
 	p.Personal = []PersonalColumn{}
 	for _, t := range p.Tables {
 		p.Totals.Tables++
@@ -229,7 +237,6 @@ func Build(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name
 		}
 		p.Totals.EstimatedRows += t.EstimatedRows
 	}
-	return p
 }
 
 // Selector describes how a root picks rows, e.g. "where status = 'paid'
