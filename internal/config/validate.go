@@ -37,18 +37,7 @@ func (d *decoder) validate(c *Config, top int) {
 			d.add(c.line("version", top), "", "version %d is not supported; this pgtwin reads version 1", c.Version)
 		}
 	}
-	for _, ep := range []struct {
-		key string
-		e   Endpoint
-	}{{"source", c.Source}, {"target", c.Target}} {
-		p := ep.key + ".url_env"
-		if d.failed(p) || !c.has(p) {
-			continue
-		}
-		if !envNameRE.MatchString(ep.e.URLEnv) {
-			d.add(c.line(p, ep.e.Line), p, "%q is not an environment variable name", ep.e.URLEnv)
-		}
-	}
+	d.endpoints(c)
 	if !d.failed("schemas.include") {
 		d.schemaList(c, "schemas.include", c.Schemas.Include)
 	}
@@ -127,6 +116,31 @@ func (d *decoder) validate(c *Config, top int) {
 		}
 	}
 
+	d.foreignKeyRules(c)
+	d.budgets(c)
+	d.masking(c)
+
+	d.virtualForeignKeys(c)
+}
+
+// endpoints checks the url_env names of source and target.
+func (d *decoder) endpoints(c *Config) {
+	for _, ep := range []struct {
+		key string
+		e   Endpoint
+	}{{"source", c.Source}, {"target", c.Target}} {
+		p := ep.key + ".url_env"
+		if d.failed(p) || !c.has(p) {
+			continue
+		}
+		if !envNameRE.MatchString(ep.e.URLEnv) {
+			d.add(c.line(p, ep.e.Line), p, "%q is not an environment variable name", ep.e.URLEnv)
+		}
+	}
+}
+
+// foreignKeyRules checks the foreign_keys entries.
+func (d *decoder) foreignKeyRules(c *Config) {
 	for i, f := range c.ForeignKeys {
 		e := fmt.Sprintf("foreign_keys[%d]", i)
 		at := func(key string) int { return c.line(e+"."+key, f.Line) }
@@ -151,10 +165,10 @@ func (d *decoder) validate(c *Config, top int) {
 			d.add(f.Line, e, "changes nothing; set follow_children, children_where or cut")
 		}
 	}
+}
 
-	d.budgets(c)
-	d.masking(c)
-
+// virtualForeignKeys checks the virtual_foreign_keys entries.
+func (d *decoder) virtualForeignKeys(c *Config) {
 	for i, v := range c.VirtualForeignKeys {
 		e := fmt.Sprintf("virtual_foreign_keys[%d]", i)
 		d.tableName(c, e+".table", v.Table, v.Line)
