@@ -240,46 +240,10 @@ func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved
 	}
 	for _, pt := range p.Tables {
 		t := cat.Table(pt.Name)
-		ts := &tableState{t: t, copied: newKeySet(), downDone: newKeySet(), whole: res.Copy[t.Name] == config.CopyAll}
-		ts.stats.Table = t.Name
-		ts.from = config.FromClause(t)
-		sqlMasks := map[string]string{}
-		for _, m := range masks[t.Name] {
-			if m.Spec.Mask == mask.SQL {
-				sqlMasks[m.Column] = m.SQL
-			}
-		}
-		var quoted []string
-		builtin := true
-		for _, c := range t.Columns {
-			if c.Generated {
-				continue
-			}
-			ts.cols = append(ts.cols, c.Name)
-			if expr, ok := sqlMasks[c.Name]; ok {
-				quoted = append(quoted, sqlMasked(expr, c.Type))
-			} else {
-				quoted = append(quoted, pgx.Identifier{c.Name}.Sanitize())
-				// Binary COPY carries type OIDs inside arrays and
-				// composites; only built-in types have the same OIDs on
-				// the target.
-				builtin = builtin && c.TypeOID > 0 && c.TypeOID < firstNormalOID
-			}
-		}
-		var err error
-		if ts.masker, err = newRowMasker(opts.MaskKey, ts.cols, masks[t.Name]); err != nil {
+		ts, err := newTableState(t, res, masks[t.Name], opts.MaskKey)
+		if err != nil {
 			return nil, err
 		}
-		// A masked table takes the text path, where its rows are masked.
-		ts.passThrough = builtin && ts.masker == nil && len(sqlMasks) == 0
-		if len(t.PrimaryKey) > 0 {
-			ts.idIdx = indexes(ts.cols, t.PrimaryKey)
-		} else {
-			quoted = append(quoted, "tableoid", "ctid")
-			ts.extra = 2
-			ts.idIdx = []int{len(ts.cols), len(ts.cols) + 1}
-		}
-		ts.selectList = strings.Join(quoted, ", ")
 		e.tables[t.Name] = ts
 		e.order = append(e.order, t.Name)
 	}
@@ -339,6 +303,53 @@ func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved
 		}
 	}
 	return e, nil
+}
+
+// newTableState prepares the copying of table t: its columns and select
+// list (sql masks evaluated by the source), its row identity, its masker,
+// and whether its rows can pass through in binary.
+func newTableState(t *catalog.Table, res *config.Resolved, masks []*plan.MaskedColumn, key mask.Key) (*tableState, error) {
+	ts := &tableState{t: t, copied: newKeySet(), downDone: newKeySet(), whole: res.Copy[t.Name] == config.CopyAll}
+	ts.stats.Table = t.Name
+	ts.from = config.FromClause(t)
+	sqlMasks := map[string]string{}
+	for _, m := range masks {
+		if m.Spec.Mask == mask.SQL {
+			sqlMasks[m.Column] = m.SQL
+		}
+	}
+	var quoted []string
+	builtin := true
+	for _, c := range t.Columns {
+		if c.Generated {
+			continue
+		}
+		ts.cols = append(ts.cols, c.Name)
+		if expr, ok := sqlMasks[c.Name]; ok {
+			quoted = append(quoted, sqlMasked(expr, c.Type))
+		} else {
+			quoted = append(quoted, pgx.Identifier{c.Name}.Sanitize())
+			// Binary COPY carries type OIDs inside arrays and
+			// composites; only built-in types have the same OIDs on
+			// the target.
+			builtin = builtin && c.TypeOID > 0 && c.TypeOID < firstNormalOID
+		}
+	}
+	var err error
+	if ts.masker, err = newRowMasker(key, ts.cols, masks); err != nil {
+		return nil, err
+	}
+	// A masked table takes the text path, where its rows are masked.
+	ts.passThrough = builtin && ts.masker == nil && len(sqlMasks) == 0
+	if len(t.PrimaryKey) > 0 {
+		ts.idIdx = indexes(ts.cols, t.PrimaryKey)
+	} else {
+		quoted = append(quoted, "tableoid", "ctid")
+		ts.extra = 2
+		ts.idIdx = []int{len(ts.cols), len(ts.cols) + 1}
+	}
+	ts.selectList = strings.Join(quoted, ", ")
+	return ts, nil
 }
 
 // firstNormalOID is PostgreSQL's FirstNormalObjectId: OIDs below it are the
