@@ -152,53 +152,13 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 
-	b.subsetConfig = filepath.Join(dir, "subset.yaml")
-	subsetYAML := fmt.Sprintf(`version: 1
-roots:
-  - table: users
-    order_by: id
-    limit: %d
-tables:
-  - table: categories
-    copy: all
-`, o.roots)
-	fullYAML := "version: 1\ntables:\n"
-	for _, t := range Tables {
-		fullYAML += "  - table: " + t + "\n    copy: all\n"
+	bigConfig, err := b.writeConfigs(o)
+	if err != nil {
+		return err
 	}
-	b.fullConfig = filepath.Join(dir, "full.yaml")
-	// (c) also on a big subset: a fifth of the large shop's users, repeatably
-	// sampled, and everything that hangs off them.
-	bigConfig := filepath.Join(dir, "big.yaml")
-	bigYAML := "version: 1\nroots:\n  - table: users\n    percent: 20\ntables:\n  - table: categories\n    copy: all\n"
-	for path, text := range map[string]string{b.subsetConfig: subsetYAML, b.fullConfig: fullYAML, bigConfig: bigYAML} {
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			return err
-		}
-	}
-
-	// Generate the shops.
-	small := &shop{name: "shop_small", scale: ScaleFor(o.small)}
-	large := &shop{name: "shop_large", scale: ScaleFor(o.large)}
-	full := large
-	shops := []*shop{small, large}
-	if ScaleFor(o.full) != large.scale {
-		full = &shop{name: "shop_full", scale: ScaleFor(o.full)}
-		if full.scale == small.scale {
-			full = small
-		} else {
-			shops = append(shops, full)
-		}
-	}
-	for _, s := range shops {
-		logf("generating %s: %d rows", s.name, s.scale.Total())
-		if s.generated, err = generateDB(ctx, b.src.DSN("postgres"), b.src.DSN(s.name), s.name, s.scale); err != nil {
-			return err
-		}
-		if err := queryRow(ctx, b.src.DSN(s.name), "SELECT pg_database_size(current_database())", &s.size); err != nil {
-			return err
-		}
-		logf("generated %s in %.1fs (%s on disk)", s.name, s.generated.Seconds(), mib(s.size))
+	small, large, full, shops, err := b.generateShops(ctx, o)
+	if err != nil {
+		return err
 	}
 
 	if o.only == "masking" {
@@ -210,25 +170,10 @@ tables:
 		return nil
 	}
 
-	// (a) The same subset at both scales; one unmeasured warm-up each.
-	subset := map[*shop][]result{}
-	for i := -1; i < o.runs; i++ {
-		order := []*shop{small, large}
-		if i%2 != 0 {
-			order = []*shop{large, small}
-		}
-		for _, s := range order {
-			r, err := b.clone(ctx, b.subsetConfig, s)
-			if err != nil {
-				return fmt.Errorf("subset of %s: %w", s.name, err)
-			}
-			if i < 0 {
-				logf("warm-up subset of %s: %.2fs", s.name, r.wall.Seconds())
-				continue
-			}
-			logf("subset of %s, run %d: %.2fs, %d rows, %s peak RSS", s.name, i+1, r.wall.Seconds(), r.report.Rows, kib(r.maxRSS))
-			subset[s] = append(subset[s], r)
-		}
+	// (a) The same subset at both scales.
+	subset, err := b.subsetFigure(ctx, o, small, large)
+	if err != nil {
+		return err
 	}
 
 	big, err := b.clone(ctx, bigConfig, large)
@@ -237,27 +182,10 @@ tables:
 	}
 	logf("big subset of %s: %.1fs, %d rows, %s peak RSS", large.name, big.wall.Seconds(), big.report.Rows, kib(big.maxRSS))
 
-	// (b) Full twin against pg_dump | pg_restore, alternating which goes first.
-	var fullRuns []result
-	var baseRuns []time.Duration
-	for i := 0; i < o.runs; i++ {
-		for k := 0; k < 2; k++ {
-			if (i+k)%2 == 0 {
-				r, err := b.clone(ctx, b.fullConfig, full)
-				if err != nil {
-					return fmt.Errorf("full twin of %s: %w", full.name, err)
-				}
-				logf("full twin of %s, run %d: pgtwin %.1fs, %d rows, %s peak RSS", full.name, i+1, r.wall.Seconds(), r.report.Rows, kib(r.maxRSS))
-				fullRuns = append(fullRuns, r)
-			} else {
-				d, err := b.baseline(ctx, full)
-				if err != nil {
-					return fmt.Errorf("pg_dump | pg_restore of %s: %w", full.name, err)
-				}
-				logf("full twin of %s, run %d: pg_dump | pg_restore %.1fs", full.name, i+1, d.Seconds())
-				baseRuns = append(baseRuns, d)
-			}
-		}
+	// (b) Full twin against pg_dump | pg_restore.
+	fullRuns, baseRuns, err := b.fullFigure(ctx, o, full)
+	if err != nil {
+		return err
 	}
 
 	bf, err := b.bigFigures(ctx, o, large, full)
@@ -290,6 +218,116 @@ func peakRSS(rs []result) int64 {
 		m = max(m, r.maxRSS)
 	}
 	return m
+}
+
+// writeConfigs writes the configs of (a), (b) and (c); it returns the big
+// subset's.
+func (b *bench) writeConfigs(o options) (bigConfig string, err error) {
+	b.subsetConfig = filepath.Join(b.dir, "subset.yaml")
+	subsetYAML := fmt.Sprintf(`version: 1
+roots:
+  - table: users
+    order_by: id
+    limit: %d
+tables:
+  - table: categories
+    copy: all
+`, o.roots)
+	fullYAML := "version: 1\ntables:\n"
+	for _, t := range Tables {
+		fullYAML += "  - table: " + t + "\n    copy: all\n"
+	}
+	b.fullConfig = filepath.Join(b.dir, "full.yaml")
+	// (c) also on a big subset: a fifth of the large shop's users, repeatably
+	// sampled, and everything that hangs off them.
+	bigConfig = filepath.Join(b.dir, "big.yaml")
+	bigYAML := "version: 1\nroots:\n  - table: users\n    percent: 20\ntables:\n  - table: categories\n    copy: all\n"
+	for path, text := range map[string]string{b.subsetConfig: subsetYAML, b.fullConfig: fullYAML, bigConfig: bigYAML} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			return "", err
+		}
+	}
+	return bigConfig, nil
+}
+
+// generateShops generates the small, large and (when its size differs) full
+// shops in the source.
+func (b *bench) generateShops(ctx context.Context, o options) (small, large, full *shop, shops []*shop, err error) {
+	small = &shop{name: "shop_small", scale: ScaleFor(o.small)}
+	large = &shop{name: "shop_large", scale: ScaleFor(o.large)}
+	full = large
+	shops = []*shop{small, large}
+	if ScaleFor(o.full) != large.scale {
+		full = &shop{name: "shop_full", scale: ScaleFor(o.full)}
+		if full.scale == small.scale {
+			full = small
+		} else {
+			shops = append(shops, full)
+		}
+	}
+	for _, s := range shops {
+		logf("generating %s: %d rows", s.name, s.scale.Total())
+		if s.generated, err = generateDB(ctx, b.src.DSN("postgres"), b.src.DSN(s.name), s.name, s.scale); err != nil {
+			return nil, nil, nil, nil, err
+		}
+		if err := queryRow(ctx, b.src.DSN(s.name), "SELECT pg_database_size(current_database())", &s.size); err != nil {
+			return nil, nil, nil, nil, err
+		}
+		logf("generated %s in %.1fs (%s on disk)", s.name, s.generated.Seconds(), mib(s.size))
+	}
+	return small, large, full, shops, nil
+}
+
+// subsetFigure is (a): the same subset cloned from the small and the large
+// shop, alternating which goes first, after one unmeasured warm-up each.
+func (b *bench) subsetFigure(ctx context.Context, o options, small, large *shop) (map[*shop][]result, error) {
+	subset := map[*shop][]result{}
+	for i := -1; i < o.runs; i++ {
+		order := []*shop{small, large}
+		if i%2 != 0 {
+			order = []*shop{large, small}
+		}
+		for _, s := range order {
+			r, err := b.clone(ctx, b.subsetConfig, s)
+			if err != nil {
+				return nil, fmt.Errorf("subset of %s: %w", s.name, err)
+			}
+			if i < 0 {
+				logf("warm-up subset of %s: %.2fs", s.name, r.wall.Seconds())
+				continue
+			}
+			logf("subset of %s, run %d: %.2fs, %d rows, %s peak RSS", s.name, i+1, r.wall.Seconds(), r.report.Rows, kib(r.maxRSS))
+			subset[s] = append(subset[s], r)
+		}
+	}
+	return subset, nil
+}
+
+// fullFigure is (b): the full twin against pg_dump | pg_restore,
+// alternating which goes first.
+func (b *bench) fullFigure(ctx context.Context, o options, full *shop) ([]result, []time.Duration, error) {
+	var fullRuns []result
+	var baseRuns []time.Duration
+	for i := 0; i < o.runs; i++ {
+		for k := 0; k < 2; k++ {
+			if (i+k)%2 == 0 {
+				r, err := b.clone(ctx, b.fullConfig, full)
+				if err != nil {
+					return nil, nil, fmt.Errorf("full twin of %s: %w", full.name, err)
+				}
+				logf("full twin of %s, run %d: pgtwin %.1fs, %d rows, %s peak RSS", full.name, i+1, r.wall.Seconds(), r.report.Rows, kib(r.maxRSS))
+				fullRuns = append(fullRuns, r)
+			} else {
+				d, err := b.baseline(ctx, full)
+				if err != nil {
+					return nil, nil, fmt.Errorf("pg_dump | pg_restore of %s: %w", full.name, err)
+				}
+				logf("full twin of %s, run %d: pg_dump | pg_restore %.1fs", full.name, i+1, d.Seconds())
+				baseRuns = append(baseRuns, d)
+			}
+		}
+	}
+	return fullRuns, baseRuns, nil
 }
 
 // result is one measured pgtwin run.
