@@ -175,12 +175,12 @@ func unhex(c byte) byte {
 	}
 }
 
-// Encode appends the COPY text form of the value s to dst, escaping exactly
+// Encode appends the COPY text form of the value s (text or bytes) to dst, escaping exactly
 // what the server escapes on output: backslash, \b \f \n \r \t \v. Other
 // bytes, including other control characters and invalid UTF-8, are copied
 // as they are. Decode(Encode(nil, s)) == s for every s, and the result is
 // never Null.
-func Encode(dst []byte, s string) []byte {
+func Encode[T ~string | ~[]byte](dst []byte, s T) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		var e byte

@@ -117,7 +117,7 @@ func (rm *rowMasker) apply(out []byte, fields [][]byte) ([]byte, error) {
 		case rm.nulls[i]:
 			out = append(out, copytext.Null...)
 		default:
-			out = copytext.Encode(out, string(rm.vals[i]))
+			out = copytext.Encode(out, rm.vals[i])
 		}
 	}
 	return append(out, '\n'), nil
