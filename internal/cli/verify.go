@@ -212,17 +212,9 @@ func writeVerifyReport(w io.Writer, target string, rep *verify.Report) error {
 			if len(notes) > 0 {
 				name += " (" + strings.Join(notes, ", ") + ")"
 			}
-			examples := make([]string, len(o.Examples))
-			for i, k := range o.Examples {
-				examples[i] = k.String()
-			}
-			more := ""
-			if int64(len(o.Examples)) < o.Keys {
-				more = ", …"
-			}
-			fmt.Fprintf(tw, "  %s\t%s(%s)\t%s(%s)\t%d\t%s%s\n", name,
+			fmt.Fprintf(tw, "  %s\t%s(%s)\t%s(%s)\t%d\t%s\n", name,
 				o.Table.Display(), columnList(o.Columns), o.References.Display(), columnList(o.ReferencedColumns),
-				o.Rows, strings.Join(examples, ", "), more)
+				o.Rows, exampleKeys(o.Examples, o.Keys))
 		}
 		tw.Flush()
 	}
@@ -263,4 +255,18 @@ func columnList(cols []string) string {
 		q[i] = catalog.QuoteIfNeeded(c)
 	}
 	return strings.Join(q, ", ")
+}
+
+// exampleKeys lists example keys, with "…" when there are more of them
+// (total) than examples.
+func exampleKeys(keys []verify.Key, total int64) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k.String()
+	}
+	s := strings.Join(parts, ", ")
+	if int64(len(keys)) < total {
+		s += ", …"
+	}
+	return s
 }

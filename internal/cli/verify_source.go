@@ -100,17 +100,9 @@ func writeMaskingDetails(b *strings.Builder, m *verify.MaskingCheck) {
 		tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  column\tmask\trows\tmasked\tnull\tunchanged\tunmasked\texample keys")
 		for _, c := range leaks {
-			examples := make([]string, len(c.Examples))
-			for i, k := range c.Examples {
-				examples[i] = k.String()
-			}
-			more := ""
-			if int64(len(c.Examples)) < c.Unmasked {
-				more = ", …"
-			}
-			fmt.Fprintf(tw, "  %s.%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s%s\n", c.Table.Display(), catalog.QuoteIfNeeded(c.Column), c.Mask,
+			fmt.Fprintf(tw, "  %s.%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Table.Display(), catalog.QuoteIfNeeded(c.Column), c.Mask,
 				human.Count(c.Rows), human.Count(c.Masked), human.Count(c.Null), human.Count(c.Unchanged), human.Count(c.Unmasked),
-				strings.Join(examples, ", "), more)
+				exampleKeys(c.Examples, c.Unmasked))
 		}
 		tw.Flush()
 	}
