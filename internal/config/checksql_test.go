@@ -25,13 +25,7 @@ INSERT INTO users VALUES (1, 'a@example.com', now());
 // database, as the extraction does.
 func readOnlyTx(t *testing.T) pgx.Tx {
 	t.Helper()
-	conn := pgtest.Connect(t, pgtest.NewDB(t, checkSQLSchema))
-	tx, err := conn.BeginTx(context.Background(), pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tx.Rollback(context.Background()) })
-	return tx
+	return pgtest.ReadOnlyTx(t, pgtest.NewDB(t, checkSQLSchema))
 }
 
 var (

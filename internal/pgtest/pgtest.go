@@ -193,3 +193,15 @@ func Exec(t testing.TB, conn *pgx.Conn, sql string) {
 		t.Fatalf("exec: %v\n%s", err, sql)
 	}
 }
+
+// ReadOnlyTx opens a READ ONLY REPEATABLE READ transaction on database db,
+// as pgtwin reads a source; the test's end rolls it back.
+func ReadOnlyTx(t testing.TB, db string) pgx.Tx {
+	t.Helper()
+	tx, err := Connect(t, db).BeginTx(context.Background(), pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback(context.Background()) })
+	return tx
+}

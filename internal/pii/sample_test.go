@@ -115,12 +115,7 @@ func results(fs []Finding) map[string]result {
 func TestDetectShop(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.NewDB(t, shop)
-	conn := pgtest.Connect(t, db)
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
+	tx := pgtest.ReadOnlyTx(t, db)
 	cat, err := catalog.ReadTx(ctx, tx)
 	if err != nil {
 		t.Fatal(err)
@@ -232,12 +227,7 @@ func TestSampleSkipsUnreadable(t *testing.T) {
 		c := pgtest.Connect(t, "postgres")
 		c.Exec(context.Background(), "DROP OWNED BY pgtwin_pii_reader")
 	})
-	conn := pgtest.Connect(t, db)
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
+	tx := pgtest.ReadOnlyTx(t, db)
 	cat, err := catalog.ReadTx(ctx, tx)
 	if err != nil {
 		t.Fatal(err)

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/copytext"
@@ -116,12 +114,7 @@ func (c *captureSink) sink(_ context.Context, table catalog.Name, _ []string, r 
 func runSubset(t *testing.T, failAfter int, key string) (*captureSink, []subset.TableStats, error) {
 	t.Helper()
 	ctx := context.Background()
-	conn := pgtest.Connect(t, pgtest.NewDB(t, maskSchema, "ANALYZE"))
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
+	tx := pgtest.ReadOnlyTx(t, pgtest.NewDB(t, maskSchema, "ANALYZE"))
 	cat, err := catalog.ReadTx(ctx, tx)
 	if err != nil {
 		t.Fatal(err)
