@@ -222,7 +222,7 @@ its first literal: never values).`,
 	}
 	root.PersistentFlags().StringVar(&env.flags.logLevel, "log-level", "", "write a structured log on stderr: debug (every query and its time), info (phases, connections), warn or error (default $PGTWIN_LOG, else none)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage(err) })
-	root.AddCommand(newVersion(env), newInit(env), newPlan(env), newClone(env), newDemo(env), newVerify(env))
+	root.AddCommand(newVersion(env), newInit(env), newPlan(env), newClone(env), newDump(env), newRestore(env), newInspect(env), newDemo(env), newVerify(env))
 	return root
 }
 

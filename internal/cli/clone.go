@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pgtwin/pgtwin/internal/clone"
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/observe"
 	"github.com/pgtwin/pgtwin/internal/progress"
+	"github.com/pgtwin/pgtwin/internal/report"
 )
 
 type cloneCmd struct {
@@ -56,22 +58,42 @@ write into the source or into a database that holds someone else's tables
 		RunE: func(cmd *cobra.Command, _ []string) error { return c.run(cmd.Context()) },
 	}
 	f := cmd.Flags()
+	c.sourceFlags(f)
+	f.StringVar(&c.target, "target", "", "target database URL or keyword/value string (default $"+DefaultTargetEnv+")")
+	c.targetFlags(f)
+	c.outputFlags(f)
+	c.budgetFlags(f)
+	f.IntVar(&c.jobs, "jobs", clone.DefaultJobs, "source sessions reading rows, sharing one snapshot: more read the next whole table while the target loads the current one")
+	return cmd
+}
+
+// sourceFlags are the flags of the commands that read the source.
+func (c *cloneCmd) sourceFlags(f *pflag.FlagSet) {
 	f.StringVarP(&c.configPath, "config", "c", "", "config file (YAML, version 1)")
 	f.StringVar(&c.source, "source", "", "source database URL or keyword/value string (default $"+DefaultSourceEnv+")")
-	f.StringVar(&c.target, "target", "", "target database URL or keyword/value string (default $"+DefaultTargetEnv+")")
 	f.StringVar(&c.pgBin, "pg-bin", "", "directory holding pg_dump and pg_restore (default: $PGTWIN_PG_BIN, PATH, pg_config, /usr/lib/postgresql/*/bin)")
 	f.BoolVar(&c.keepOwners, "keep-owners", false, "keep owners and grants in the schema (the target needs the same roles)")
+}
+
+// targetFlags are the flags of the commands that write a target.
+func (c *cloneCmd) targetFlags(f *pflag.FlagSet) {
 	f.BoolVar(&c.overwriteNonTwin, "overwrite-non-twin", false, "replace the included schemas of a target that holds tables pgtwin did not make")
 	f.BoolVar(&c.wait, "wait", false, "when another pgtwin run is loading the target, wait for it to end instead of failing")
+}
+
+// outputFlags say how a run reports.
+func (c *cloneCmd) outputFlags(f *pflag.FlagSet) {
 	f.BoolVar(&c.json, "json", false, "print the report as JSON")
 	f.BoolVarP(&c.quiet, "quiet", "q", false, "print nothing but errors (and no progress)")
 	f.StringVar(&c.progress, "progress", "auto", "progress on stderr: auto (tty on a terminal, plain otherwise; none with --json), tty (live bars), plain (timestamped lines), none")
 	f.DurationVar(&c.progressInterval, "progress-interval", 10*time.Second, "how often plain progress writes a line between phase changes")
+}
+
+// budgetFlags limit a run.
+func (c *cloneCmd) budgetFlags(f *pflag.FlagSet) {
 	f.Int64Var(&c.maxRows, "max-rows", 0, "refuse, or stop and roll back, a twin of more rows than this (config: budgets.max_rows)")
 	f.StringVar(&c.maxBytes, "max-bytes", "", "refuse, or stop and roll back, a twin of more data than this, e.g. 500MB (config: budgets.max_bytes)")
 	f.DurationVar(&c.maxDuration, "max-duration", 0, "stop and roll back a run that takes longer than this, e.g. 20m (config: budgets.max_duration)")
-	f.IntVar(&c.jobs, "jobs", clone.DefaultJobs, "source sessions reading rows, sharing one snapshot: more read the next whole table while the target loads the current one")
-	return cmd
 }
 
 func (c *cloneCmd) run(ctx context.Context) error {
@@ -104,20 +126,31 @@ func (c *cloneCmd) run(ctx context.Context) error {
 	rep, err := clone.Run(ctx, opts)
 	prog.Close()
 	if err != nil {
-		if errors.Is(context.Cause(ctx), errInterrupted) {
-			// Run's error is the cancellation's echo; the guarantee is what
-			// the user needs to hear.
-			return fmt.Errorf("%w: the run was rolled back, the target is as it was", errInterrupted)
-		}
-		return classify(err)
+		return runError(ctx, err, "the run was rolled back, the target is as it was")
 	}
+	return c.print(c.env.Stdout, rep)
+}
+
+// runError is the error of a run that failed; interrupted, it says what
+// the interruption left (guarantee).
+func runError(ctx context.Context, err error, guarantee string) error {
+	if errors.Is(context.Cause(ctx), errInterrupted) {
+		// The run's error is the cancellation's echo; the guarantee is what
+		// the user needs to hear.
+		return fmt.Errorf("%w: %s", errInterrupted, guarantee)
+	}
+	return classify(err)
+}
+
+// print writes the report as --json and --quiet ask.
+func (c *cloneCmd) print(w io.Writer, rep *report.Report) error {
 	switch {
 	case c.json:
-		return rep.WriteJSON(c.env.Stdout)
+		return rep.WriteJSON(w)
 	case c.quiet:
 		return nil
 	}
-	return rep.WriteText(c.env.Stdout)
+	return rep.WriteText(w)
 }
 
 // waitNotice says that a run waits for another run's lock, even with

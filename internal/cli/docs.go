@@ -41,6 +41,8 @@ func docSection(err error) string {
 		return "troubleshooting.md#connections"
 	case errors.As(err, &rls):
 		return "troubleshooting.md#row-level-security"
+	case isFormatError(err):
+		return "twin-files.md#when-a-file-is-refused"
 	case errors.As(err, &pgErr) && pgErr.Code == pgerrcode.InsufficientPrivilege:
 		return "troubleshooting.md#permissions-on-managed-postgres"
 	}
@@ -59,6 +61,7 @@ func DocSections() []string {
 		"troubleshooting.md#config-errors",
 		"troubleshooting.md#permissions-on-managed-postgres",
 		"troubleshooting.md#row-level-security",
+		"twin-files.md#when-a-file-is-refused",
 	}
 }
 
@@ -68,7 +71,7 @@ func classify(err error) error {
 	if err == nil {
 		return nil
 	}
-	if len(config.Problems(err)) > 0 || guard.IsRefused(err) || clone.IsRefused(err) {
+	if len(config.Problems(err)) > 0 || guard.IsRefused(err) || clone.IsRefused(err) || isFormatError(err) {
 		return usage(err)
 	}
 	return err

@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/dbconn"
 	"github.com/pgtwin/pgtwin/internal/guard"
@@ -30,6 +33,7 @@ import (
 	"github.com/pgtwin/pgtwin/internal/schema"
 	"github.com/pgtwin/pgtwin/internal/source"
 	"github.com/pgtwin/pgtwin/internal/subset"
+	"github.com/pgtwin/pgtwin/internal/twinfile"
 )
 
 // Options say what to twin, from where, to where.
@@ -96,34 +100,68 @@ type run struct {
 	obs  observe.Observer
 	rep  *report.Report
 
-	src   *source.Session
-	tgt   *pgx.Conn
-	res   *config.Resolved
-	plan  *plan.Plan
-	ddl   *schema.DDL
-	load  *load.Loader
+	src  *source.Session
+	tgt  *pgx.Conn
+	res  *config.Resolved
+	plan *plan.Plan
+	ddl  *schema.DDL
+	// load is where the twin goes: the target's transaction, or a file
+	// (file is set); begin opens it.
+	load  destination
+	begin func(context.Context) (destination, error)
+	file  *fileDest
 	stats []subset.TableStats
 	// maskKey is the masking key when the plan masks (masking is set).
 	maskKey mask.Key
 	masking bool
 	// loaded are the tables of the twin, for ANALYZE.
 	loaded []string
+	restoreState
 }
 
 // Run makes the twin. On any error before the commit the target is left
 // exactly as it was.
 func Run(ctx context.Context, opts Options) (*report.Report, error) {
-	r := &run{opts: opts, obs: opts.Observer, rep: report.New()}
-	if r.obs == nil {
-		r.obs = observe.Nop{}
+	r := newRun(opts)
+	r.begin = func(ctx context.Context) (destination, error) {
+		l, err := load.Begin(ctx, r.tgt)
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return l, nil
 	}
 	start := time.Now()
-	rep, err := r.do(ctx)
+	rep, err := r.do(ctx, phases)
 	r.obs.Done(time.Since(start), err)
 	return rep, err
 }
 
-func (r *run) do(ctx context.Context) (*report.Report, error) {
+func newRun(opts Options) *run {
+	r := &run{opts: opts, obs: opts.Observer, rep: report.New()}
+	if r.obs == nil {
+		r.obs = observe.Nop{}
+	}
+	return r
+}
+
+// destination is where a run puts the twin: the target's load transaction
+// (*load.Loader) or a twin file (*fileDest). Nothing is visible until
+// Commit.
+type destination interface {
+	Exec(ctx context.Context, sql string) error
+	ReplaceSchemas(ctx context.Context, schemas []string, create string) error
+	Freeze(tables []catalog.Name)
+	Copy(ctx context.Context, table catalog.Name, columns []string, r io.Reader) error
+	CopyBinary(ctx context.Context, table catalog.Name, columns []string, r io.Reader) error
+	CutKey(ctx context.Context, fk *catalog.ForeignKey) (int64, error)
+	SetSequences(ctx context.Context, seqs []load.SequenceValue) error
+	RefreshMatviews(ctx context.Context, schemas []string) error
+	WriteMarker(ctx context.Context, m load.Marker) error
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context)
+}
+
+func (r *run) do(ctx context.Context, phases []phase) (*report.Report, error) {
 	start := time.Now()
 	if d := r.opts.Budget.MaxDuration; d > 0 {
 		var cancel context.CancelFunc
@@ -133,6 +171,11 @@ func (r *run) do(ctx context.Context) (*report.Report, error) {
 	defer r.close(ctx)
 	for _, p := range phases {
 		r.obs.PhaseStarted(p.name)
+		if r.file != nil && slices.Contains(twinfile.Sections, p.name) {
+			if err := r.file.w.Section(p.name); err != nil {
+				return nil, err
+			}
+		}
 		began := time.Now()
 		err := p.run(r, ctx)
 		took := time.Since(began)

@@ -70,6 +70,14 @@ func (r *run) dumpSchema(ctx context.Context) error {
 
 // checkTarget connects to the target and runs the guards.
 func (r *run) checkTarget(ctx context.Context) error {
+	if err := r.connectTarget(ctx); err != nil {
+		return err
+	}
+	return guard.Target(ctx, r.src.Tx, r.tgt, r.rep.Target, r.guardOptions(r.res.Schemas))
+}
+
+// connectTarget connects to the target.
+func (r *run) connectTarget(ctx context.Context) error {
 	var err error
 	if r.tgt, err = r.opts.Target.Connect(ctx); err != nil {
 		return err
@@ -82,16 +90,19 @@ func (r *run) checkTarget(ctx context.Context) error {
 	// where the setting is unknown or unsupported, the error is ignored).
 	_, _ = r.tgt.Exec(ctx, "SET client_connection_check_interval = 1000")
 	r.rep.Target = r.opts.Target.Describe()
-	return guard.Target(ctx, r.src.Tx, r.tgt, r.rep.Target, guard.Options{
-		Schemas: r.res.Schemas, Overwrite: r.opts.OverwriteNonTwin, Wait: r.opts.WaitForLock, Waiting: r.obs.Waiting,
-	})
+	return nil
+}
+
+// guardOptions are the target checks' options for a run replacing schemas.
+func (r *run) guardOptions(schemas []string) guard.Options {
+	return guard.Options{Schemas: schemas, Overwrite: r.opts.OverwriteNonTwin, Wait: r.opts.WaitForLock, Waiting: r.obs.Waiting}
 }
 
 // preData begins the target transaction, replaces the included schemas
 // and runs pg_dump's pre-data DDL.
 func (r *run) preData(ctx context.Context) error {
 	var err error
-	if r.load, err = load.Begin(ctx, r.tgt); err != nil {
+	if r.load, err = r.begin(ctx); err != nil {
 		return err
 	}
 	if err := r.load.Exec(ctx, source.TargetSettings); err != nil {
@@ -176,7 +187,7 @@ func (r *run) sink(ctx context.Context, table catalog.Name, columns []string, rd
 // binarySink is the sink of whole tables passed through as binary COPY;
 // nil keeps them on the text path (Options.TextOnly).
 func (r *run) binarySink() subset.Sink {
-	if r.opts.TextOnly {
+	if r.opts.TextOnly || r.file != nil {
 		return nil
 	}
 	return func(ctx context.Context, table catalog.Name, columns []string, rd io.Reader) error {
@@ -254,11 +265,14 @@ func (r *run) commit(ctx context.Context) error {
 // twin's tables (only those: other schemas of the target are not
 // pgtwin's). The twin is committed: a failure is a warning.
 func (r *run) analyze(ctx context.Context) error {
-	analyze := ""
-	if len(r.loaded) > 0 {
-		analyze = "\nANALYZE " + strings.Join(r.loaded, ", ") + ";"
+	sql := ""
+	if r.ddl != nil {
+		sql = r.ddl.ResetSQL()
 	}
-	if err := r.load.Exec(ctx, r.ddl.ResetSQL()+analyze); err != nil {
+	if len(r.loaded) > 0 {
+		sql += "\nANALYZE " + strings.Join(r.loaded, ", ") + ";"
+	}
+	if err := r.load.Exec(ctx, sql); err != nil {
 		if errors.Is(context.Cause(ctx), errMaxDuration) {
 			err = fmt.Errorf("stopped by the duration budget of %s (%s)", r.opts.Budget.MaxDuration, r.opts.Budget.name("duration"))
 		}

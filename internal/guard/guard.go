@@ -57,15 +57,41 @@ type Options struct {
 // source's snapshot transaction src), a target that may be written, not
 // someone else's data. ctx ends a wait for the lock.
 func Target(ctx context.Context, src pgx.Tx, tgt *pgx.Conn, target string, opts Options) error {
+	return checkTarget(ctx, tgt, target, opts, func() error {
+		same, err := sameDatabase(ctx, src, tgt)
+		if err != nil {
+			return err
+		}
+		if same {
+			return &Refused{Reason: fmt.Sprintf("the target %s is the source database itself (the source server sees the target's session): refusing to write; check the target URL", target)}
+		}
+		return nil
+	})
+}
+
+// TargetOfFile runs Target's checks for a twin file made from the database
+// source identifies: the target may not be that database.
+func TargetOfFile(ctx context.Context, source Identity, tgt *pgx.Conn, target string, opts Options) error {
+	return checkTarget(ctx, tgt, target, opts, func() error {
+		id, err := ReadIdentity(ctx, tgt)
+		if err != nil {
+			return err
+		}
+		if id.Same(source) {
+			return &Refused{Reason: fmt.Sprintf("the target %s is the database the twin file was made from (same server system identifier %s, database %q, OID %d): refusing to write; check the target URL",
+				target, id.SystemIdentifier, id.Database, id.DatabaseOID)}
+		}
+		return nil
+	})
+}
+
+// checkTarget takes the lock, runs notSource, then the checks every target gets.
+func checkTarget(ctx context.Context, tgt *pgx.Conn, target string, opts Options, notSource func() error) error {
 	if err := lock(ctx, tgt, target, opts); err != nil {
 		return err
 	}
-	same, err := sameDatabase(ctx, src, tgt)
-	if err != nil {
+	if err := notSource(); err != nil {
 		return err
-	}
-	if same {
-		return &Refused{Reason: fmt.Sprintf("the target %s is the source database itself (the source server sees the target's session): refusing to write; check the target URL", target)}
 	}
 	if err := writable(ctx, tgt, target); err != nil {
 		return err
@@ -133,6 +159,44 @@ func writable(ctx context.Context, tgt *pgx.Conn, target string) error {
 		return &Refused{Reason: fmt.Sprintf("the target %s is read-only (default_transaction_read_only is on): refusing to override it; check the target URL, or turn the setting off for that database or role if it is meant to be a twin", target)}
 	}
 	return nil
+}
+
+// Identity identifies a database without any secret: its server's system
+// identifier (shared by the server's physical replicas), its OID and name.
+type Identity struct {
+	SystemIdentifier string `json:"system_identifier,omitempty"`
+	DatabaseOID      uint32 `json:"database_oid"`
+	Database         string `json:"database"`
+}
+
+// Same reports whether two identities name the same database. Without a
+// system identifier on both sides (a role that may not read it) it cannot
+// tell, and says no.
+func (i Identity) Same(o Identity) bool {
+	return i.SystemIdentifier != "" && i.SystemIdentifier == o.SystemIdentifier && i.DatabaseOID == o.DatabaseOID && i.Database == o.Database
+}
+
+// identityQuery reads the current database's Identity; the system
+// identifier only where the role may call pg_control_system() (an error
+// would abort the source's snapshot transaction).
+const identityQuery = `SELECT
+  CASE WHEN pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
+    THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) ELSE '' END,
+  d.oid, d.datname
+FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()`
+
+// Querier runs a query returning one row: a pgx.Tx or a *pgx.Conn.
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// ReadIdentity reads the identity of the database q is connected to.
+func ReadIdentity(ctx context.Context, q Querier) (Identity, error) {
+	var id Identity
+	if err := q.QueryRow(ctx, identityQuery).Scan(&id.SystemIdentifier, &id.DatabaseOID, &id.Database); err != nil {
+		return id, fmt.Errorf("identify the database: %w", err)
+	}
+	return id, nil
 }
 
 // sameDatabaseQuery tells whether the session $1 holds the run's advisory

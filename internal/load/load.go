@@ -53,15 +53,20 @@ const loadSettings = `SELECT
   pg_catalog.set_config('max_parallel_maintenance_workers',
     greatest(pg_catalog.current_setting('max_parallel_maintenance_workers')::int, 2)::text, true)`
 
-// ReplaceSchemas drops the named schemas (with everything in them) and
+// ReplaceSchemasSQL drops the named schemas (with everything in them) and
 // runs create, the SQL that creates those pg_dump's pre-data will not.
-func (l *Loader) ReplaceSchemas(ctx context.Context, schemas []string, create string) error {
+func ReplaceSchemasSQL(schemas []string, create string) string {
 	var b strings.Builder
 	for _, s := range schemas {
 		fmt.Fprintf(&b, "DROP SCHEMA IF EXISTS %s CASCADE;\n", pgx.Identifier{s}.Sanitize())
 	}
 	b.WriteString(create)
-	if err := l.Exec(ctx, b.String()); err != nil {
+	return b.String()
+}
+
+// ReplaceSchemas runs ReplaceSchemasSQL.
+func (l *Loader) ReplaceSchemas(ctx context.Context, schemas []string, create string) error {
+	if err := l.Exec(ctx, ReplaceSchemasSQL(schemas, create)); err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.InsufficientPrivilege {
 			return fmt.Errorf("replace schemas: %w: the target role must own the target database (and the schemas pgtwin replaces) or be able to create schemas there", err)
@@ -120,10 +125,10 @@ func (l *Loader) copy(ctx context.Context, table catalog.Name, columns []string,
 	return nil
 }
 
-// CutKey sets the key fk to NULL in the child rows whose parent row is not
-// in the twin, and returns how many rows it changed. It runs before the
-// constraints exist, so no trigger fires.
-func (l *Loader) CutKey(ctx context.Context, fk *catalog.ForeignKey) (int64, error) {
+// CutKeySQL sets the key fk to NULL in the child rows whose parent row is
+// not in the twin. It runs before the constraints exist, so no trigger
+// fires.
+func CutKeySQL(fk *catalog.ForeignKey) string {
 	var set, notNull, match []string
 	for i, c := range fk.ChildColumns {
 		cc := "c." + pgx.Identifier{c}.Sanitize()
@@ -131,13 +136,23 @@ func (l *Loader) CutKey(ctx context.Context, fk *catalog.ForeignKey) (int64, err
 		notNull = append(notNull, cc+" IS NOT NULL")
 		match = append(match, "p."+pgx.Identifier{fk.ParentColumns[i]}.Sanitize()+" = "+cc)
 	}
-	sql := fmt.Sprintf("UPDATE %s AS c SET %s WHERE %s AND NOT EXISTS (SELECT 1 FROM %s AS p WHERE %s)",
+	return fmt.Sprintf("UPDATE %s AS c SET %s WHERE %s AND NOT EXISTS (SELECT 1 FROM %s AS p WHERE %s)",
 		fk.Child.String(), strings.Join(set, ", "), strings.Join(notNull, " AND "), fk.Parent.String(), strings.Join(match, " AND "))
-	tag, err := l.tx.Exec(ctx, sql)
+}
+
+// CutKey runs CutKeySQL and returns how many rows it changed.
+func (l *Loader) CutKey(ctx context.Context, fk *catalog.ForeignKey) (int64, error) {
+	n, err := l.ExecCount(ctx, CutKeySQL(fk))
 	if err != nil {
 		return 0, fmt.Errorf("cut %s: %w", fk.String(), err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
+}
+
+// ExecCount runs one statement and returns the rows it affected.
+func (l *Loader) ExecCount(ctx context.Context, sql string) (int64, error) {
+	tag, err := l.tx.Exec(ctx, sql)
+	return tag.RowsAffected(), err
 }
 
 // SequenceValue is a sequence's state on the source.
@@ -147,13 +162,18 @@ type SequenceValue struct {
 	IsCalled bool
 }
 
-// SetSequences sets each sequence to the source's value.
-func (l *Loader) SetSequences(ctx context.Context, seqs []SequenceValue) error {
-	b := &pgx.Batch{}
+// SequencesSQL sets each sequence to the source's value.
+func SequencesSQL(seqs []SequenceValue) string {
+	var b strings.Builder
 	for _, s := range seqs {
-		b.Queue("SELECT pg_catalog.setval($1::regclass, $2, $3)", s.Name.String(), s.Value, s.IsCalled)
+		fmt.Fprintf(&b, "SELECT pg_catalog.setval(%s::regclass, %d, %t);\n", catalog.QuoteLiteral(s.Name.String()), s.Value, s.IsCalled)
 	}
-	if err := l.tx.SendBatch(ctx, b).Close(); err != nil {
+	return b.String()
+}
+
+// SetSequences runs SequencesSQL.
+func (l *Loader) SetSequences(ctx context.Context, seqs []SequenceValue) error {
+	if err := l.Exec(ctx, SequencesSQL(seqs)); err != nil {
 		return fmt.Errorf("set sequences: %w", err)
 	}
 	return nil
@@ -168,24 +188,41 @@ FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamesp
 WHERE c.relkind = 'm' AND n.nspname = ANY($1)
 ORDER BY c.oid`
 
-// RefreshMatviews fills the materialized views, which pg_dump creates
-// empty, from the twin's rows.
-func (l *Loader) RefreshMatviews(ctx context.Context, schemas []string) error {
-	rows, err := l.tx.Query(ctx, matviewsQuery, schemas)
+// Querier runs a query: a pgx.Tx or a *pgx.Conn.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// RefreshMatviewsSQL fills the materialized views of schemas, which
+// pg_dump creates empty, from the twin's rows. q is the target or the
+// source (the same views: the twin's schema is the source's).
+func RefreshMatviewsSQL(ctx context.Context, q Querier, schemas []string) (string, error) {
+	rows, err := q.Query(ctx, matviewsQuery, schemas)
 	if err != nil {
-		return fmt.Errorf("list materialized views: %w", err)
+		return "", fmt.Errorf("list materialized views: %w", err)
 	}
 	names, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Name, error) {
 		var n catalog.Name
 		return n, r.Scan(&n.Schema, &n.Name)
 	})
 	if err != nil {
-		return fmt.Errorf("list materialized views: %w", err)
+		return "", fmt.Errorf("list materialized views: %w", err)
 	}
+	var b strings.Builder
 	for _, n := range names {
-		if _, err := l.tx.Exec(ctx, "REFRESH MATERIALIZED VIEW "+n.String()); err != nil {
-			return fmt.Errorf("refresh materialized view %s: %w", n.Display(), err)
-		}
+		b.WriteString("REFRESH MATERIALIZED VIEW " + n.String() + ";\n")
+	}
+	return b.String(), nil
+}
+
+// RefreshMatviews runs RefreshMatviewsSQL on the target.
+func (l *Loader) RefreshMatviews(ctx context.Context, schemas []string) error {
+	sql, err := RefreshMatviewsSQL(ctx, l.tx, schemas)
+	if err != nil {
+		return err
+	}
+	if err := l.Exec(ctx, sql); err != nil {
+		return fmt.Errorf("refresh materialized views: %w", err)
 	}
 	return nil
 }

@@ -57,24 +57,37 @@ CREATE TABLE IF NOT EXISTS pgtwin.runs (
 ALTER TABLE pgtwin.runs ADD COLUMN IF NOT EXISTS mask_key_fingerprint text,
     ADD COLUMN IF NOT EXISTS masked jsonb;`
 
-// WriteMarker records m in pgtwin.runs.
-func (l *Loader) WriteMarker(ctx context.Context, m Marker) error {
-	if err := l.Exec(ctx, MarkerDDL); err != nil {
-		return fmt.Errorf("create the marker table: %w", err)
-	}
-	rows, err := json.Marshal(m.Rows)
-	if err != nil {
-		return err
-	}
-	var masked []byte
+// MarkerSQL creates the marker table if needed and records m in it.
+func MarkerSQL(m Marker) string {
+	rows, _ := json.Marshal(m.Rows)
+	masked := "NULL"
 	if len(m.Masked) > 0 {
-		if masked, err = json.Marshal(m.Masked); err != nil {
-			return err
-		}
+		b, _ := json.Marshal(m.Masked)
+		masked = catalog.QuoteLiteral(string(b)) + "::jsonb"
 	}
-	_, err = l.tx.Exec(ctx, `INSERT INTO pgtwin.runs (created_at, snapshot_at, source, source_system_identifier, config_sha256, pgtwin_version, schemas, rows, mask_key_fingerprint, masked)
-VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, NULLIF($9, ''), $10)`, m.CreatedAt, m.SnapshotAt, m.Source, m.SystemID, m.ConfigHash, m.Version, m.Schemas, rows, m.MaskKeyFingerprint, masked)
-	if err != nil {
+	schemas := make([]string, len(m.Schemas))
+	for i, s := range m.Schemas {
+		schemas[i] = catalog.QuoteLiteral(s)
+	}
+	orNull := func(s string) string {
+		if s == "" {
+			return "NULL"
+		}
+		return catalog.QuoteLiteral(s)
+	}
+	ts := func(t time.Time) string {
+		return catalog.QuoteLiteral(t.UTC().Format(time.RFC3339Nano)) + "::timestamptz"
+	}
+	return MarkerDDL + fmt.Sprintf(`
+INSERT INTO pgtwin.runs (created_at, snapshot_at, source, source_system_identifier, config_sha256, pgtwin_version, schemas, rows, mask_key_fingerprint, masked)
+VALUES (%s, %s, %s, %s, %s, %s, ARRAY[%s]::text[], %s::jsonb, %s, %s);
+`, ts(m.CreatedAt), ts(m.SnapshotAt), catalog.QuoteLiteral(m.Source), orNull(m.SystemID), catalog.QuoteLiteral(m.ConfigHash),
+		catalog.QuoteLiteral(m.Version), strings.Join(schemas, ", "), catalog.QuoteLiteral(string(rows)), orNull(m.MaskKeyFingerprint), masked)
+}
+
+// WriteMarker runs MarkerSQL.
+func (l *Loader) WriteMarker(ctx context.Context, m Marker) error {
+	if err := l.Exec(ctx, MarkerSQL(m)); err != nil {
 		return fmt.Errorf("record the marker: %w", err)
 	}
 	return nil

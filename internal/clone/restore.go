@@ -1,0 +1,255 @@
+package clone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgtwin/pgtwin/internal/catalog"
+	"github.com/pgtwin/pgtwin/internal/guard"
+	"github.com/pgtwin/pgtwin/internal/load"
+	"github.com/pgtwin/pgtwin/internal/report"
+	"github.com/pgtwin/pgtwin/internal/twinfile"
+)
+
+// RestoreOptions say which file to load into which target. Of Options,
+// Target, OverwriteNonTwin, WaitForLock, Observer and Budget.MaxDuration
+// apply.
+type RestoreOptions struct {
+	Options
+	Input io.Reader
+}
+
+// restorePhases load a twin file with every guarantee of a clone: the
+// target checks before anything is written, one transaction, the file's
+// checksums checked before the commit, then ANALYZE.
+var restorePhases = []phase{
+	{"file header", (*run).readHeader},
+	{"target checks", (*run).checkFileTarget},
+	{twinfile.SectionPreData, applying(twinfile.SectionPreData)},
+	{twinfile.SectionData, applying(twinfile.SectionData)},
+	{twinfile.SectionPostData, applying(twinfile.SectionPostData)},
+	{twinfile.SectionSequences, applying(twinfile.SectionSequences)},
+	{twinfile.SectionCommit, (*run).commitFile},
+	{"analyze", (*run).analyze},
+}
+
+// Restore loads a twin file into the target. On any error before the
+// commit — a damaged, cut short or changed file included — the target is
+// left exactly as it was.
+func Restore(ctx context.Context, opts RestoreOptions) (*report.Report, error) {
+	r := newRun(opts.Options)
+	r.input = opts.Input
+	r.begin = func(ctx context.Context) (destination, error) {
+		l, err := load.Begin(ctx, r.tgt)
+		if err != nil {
+			return nil, err
+		}
+		return l, nil
+	}
+	start := time.Now()
+	rep, err := r.do(ctx, restorePhases)
+	if r.reader != nil {
+		r.reader.Close()
+	}
+	r.obs.Done(time.Since(start), err)
+	return rep, err
+}
+
+// restoreState is what a restore's phases share besides run's.
+type restoreState struct {
+	input   io.Reader
+	reader  *twinfile.Reader
+	pending *twinfile.Item
+	seconds map[catalog.Name]time.Duration
+}
+
+// readHeader reads the file's header: a file that is not a twin file, or
+// of a newer format, is refused before the target is touched.
+func (r *run) readHeader(context.Context) error {
+	var err error
+	if r.reader, err = twinfile.NewReader(r.input); err != nil {
+		return err
+	}
+	h := r.reader.Header
+	r.rep.Source, r.rep.SnapshotAt, r.rep.MaskKeyFingerprint = h.Source, h.SnapshotAt, h.MaskKeyFingerprint
+	r.seconds = map[catalog.Name]time.Duration{}
+	for _, t := range h.Tables {
+		r.loaded = append(r.loaded, t.String())
+	}
+	return nil
+}
+
+// checkFileTarget connects to the target and runs the guards; the target
+// may not be the database the file was made from.
+func (r *run) checkFileTarget(ctx context.Context) error {
+	if err := r.connectTarget(ctx); err != nil {
+		return err
+	}
+	return guard.TargetOfFile(ctx, r.reader.Header.SourceIdentity, r.tgt, r.rep.Target, r.guardOptions(r.reader.Header.Schemas))
+}
+
+// applying returns the phase that runs the file's section name.
+func applying(name string) func(*run, context.Context) error {
+	return func(r *run, ctx context.Context) error {
+		if err := r.startSection(ctx, name); err != nil {
+			return err
+		}
+		for {
+			it, err := r.next()
+			if err != nil {
+				return err
+			}
+			if it.Kind == twinfile.KindSection {
+				r.pending = it
+				break
+			}
+			if err := r.apply(ctx, it); err != nil {
+				return err
+			}
+		}
+		if name == twinfile.SectionPreData {
+			return r.freezeNewTables(ctx)
+		}
+		return nil
+	}
+}
+
+// startSection begins the transaction at the first section and checks the
+// file's next item starts the section name.
+func (r *run) startSection(ctx context.Context, name string) error {
+	if r.load == nil {
+		var err error
+		if r.load, err = r.begin(ctx); err != nil {
+			return err
+		}
+	}
+	it, err := r.next()
+	if errors.Is(err, io.EOF) {
+		return &twinfile.FormatError{Msg: fmt.Sprintf("the twin file ends before its %s section: it is damaged", name)}
+	}
+	if err != nil {
+		return err
+	}
+	if it.Kind != twinfile.KindSection || it.Section != name {
+		return &twinfile.FormatError{Msg: fmt.Sprintf("the twin file's %s section is missing: it is damaged", name)}
+	}
+	return nil
+}
+
+// next returns the pending item or the file's next one.
+func (r *run) next() (*twinfile.Item, error) {
+	if it := r.pending; it != nil {
+		r.pending = nil
+		return it, nil
+	}
+	return r.reader.Next()
+}
+
+// apply runs one item of the file in the target transaction.
+func (r *run) apply(ctx context.Context, it *twinfile.Item) error {
+	switch it.Kind {
+	case twinfile.KindCopy:
+		start := time.Now()
+		rows := &readErr{r: it.Rows}
+		err := r.sink(ctx, it.Table, it.Columns, rows)
+		r.seconds[it.Table] += time.Since(start)
+		if rows.err != nil {
+			// The server's "COPY from stdin failed: …" would hide that the
+			// file is at fault.
+			return rows.err
+		}
+		return err
+	case twinfile.KindSQL:
+		if it.Cut == "" {
+			return r.load.Exec(ctx, it.SQL)
+		}
+		n, err := r.load.(*load.Loader).ExecCount(ctx, it.SQL)
+		if err != nil {
+			return fmt.Errorf("cut %s: %w", it.Cut, err)
+		}
+		r.rep.CutKeys = append(r.rep.CutKeys, report.CutReport{Key: it.Cut, Rows: n})
+	}
+	return nil
+}
+
+// freezeNewTables has the rows copied WITH (FREEZE) into the ordinary
+// tables of the schemas the file just created.
+func (r *run) freezeNewTables(ctx context.Context) error {
+	rows, err := r.tgt.Query(ctx, `SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'r' AND n.nspname = ANY($1)`, r.reader.Header.Schemas)
+	if err != nil {
+		return fmt.Errorf("list the new tables: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (catalog.Name, error) {
+		var n catalog.Name
+		return n, row.Scan(&n.Schema, &n.Name)
+	})
+	if err != nil {
+		return fmt.Errorf("list the new tables: %w", err)
+	}
+	r.load.Freeze(names)
+	return nil
+}
+
+// commitFile reads the file's last section (the marker) to the file's end
+// — checking every table's count and checksum and the end checksum — and
+// only then runs it and commits: a damaged file leaves not even the
+// marker's sequence advanced.
+func (r *run) commitFile(ctx context.Context) error {
+	if err := r.startSection(ctx, twinfile.SectionCommit); err != nil {
+		return err
+	}
+	var last []*twinfile.Item
+	for {
+		it, err := r.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if it.Kind != twinfile.KindSQL {
+			return &twinfile.FormatError{Msg: "the twin file's commit section holds more than SQL: it is damaged"}
+		}
+		last = append(last, it)
+	}
+	for _, it := range last {
+		if err := r.apply(ctx, it); err != nil {
+			return err
+		}
+	}
+	m := r.reader.Manifest()
+	for _, c := range m.Counts {
+		r.rep.Tables = append(r.rep.Tables, report.TableReport{Table: c.Table.Display(), Rows: c.Rows, Bytes: c.Bytes, Seconds: r.seconds[c.Table].Seconds(), EstimatedRows: c.Rows})
+		r.rep.Rows += c.Rows
+		r.rep.Bytes += c.Bytes
+	}
+	for i := range r.rep.Tables {
+		if r.rep.Bytes > 0 {
+			r.rep.Tables[i].Share = float64(r.rep.Tables[i].Bytes) / float64(r.rep.Bytes)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return r.load.Commit(context.WithoutCancel(ctx))
+}
+
+// readErr remembers the error, other than io.EOF, its reader returned.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
+}
