@@ -19,7 +19,11 @@
 //	    pg_dump -Fd -j2 + pg_restore -j2 and with --jobs 2, memory per
 //	    selected row, and the plan's estimate error (see big.go);
 //	(i) the 10% sample with five personal columns masked against the same
-//	    twin unmasked: wall time, goal ≤ 1.25 (see masking.go).
+//	    twin unmasked: wall time, goal ≤ 1.25 (see masking.go);
+//	(j) twin files: the subset's dump + restore against its clone (≤ 1.3),
+//	    and the full twin's file, per compression, against pg_dump -Fc's
+//	    archive: dump time (≤ 1), size (≤ 1), restore time against
+//	    pg_restore of the archive (≤ 0.75) (see files.go).
 //
 // Each timing is the median of -runs runs.
 package main
@@ -63,7 +67,7 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 3, "runs of each timing (the median is reported)")
 	flag.Int64Var(&o.roots, "roots", 100, "root users of the subset (a)")
 	flag.StringVar(&o.pgtwin, "pgtwin", "", "pgtwin binary to measure (default: build ./cmd/pgtwin)")
-	flag.StringVar(&o.only, "only", "", `"masking": measure only figure (i), on the large shop`)
+	flag.StringVar(&o.only, "only", "", `"masking": measure only figure (i), on the large shop; "files": only figure (j)`)
 	flag.Parse()
 	if o.small <= 0 || o.large <= 0 || o.full < 0 || o.runs < 1 || o.roots < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -small, -large, -runs and -roots must be positive")
@@ -161,12 +165,20 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 
-	if o.only == "masking" {
+	switch o.only {
+	case "masking":
 		mf, err := b.maskingFigure(ctx, o, large)
 		if err != nil {
 			return err
 		}
 		mf.report(os.Stdout, large)
+		return nil
+	case "files":
+		ff, err := b.filesFigure(ctx, o, large, full)
+		if err != nil {
+			return err
+		}
+		ff.report(os.Stdout, large, full)
 		return nil
 	}
 
@@ -196,9 +208,14 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	ff, err := b.filesFigure(ctx, o, large, full)
+	if err != nil {
+		return err
+	}
 	report(os.Stdout, o, b, serverVersion, shops, small, large, full, subset, big, fullRuns, baseRuns, time.Since(begin))
 	bf.report(os.Stdout, o, large, full, fullRuns, baseRuns)
 	mf.report(os.Stdout, large)
+	ff.report(os.Stdout, large, full)
 	return nil
 }
 

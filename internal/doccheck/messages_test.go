@@ -93,13 +93,25 @@ func sourceMessages(t *testing.T) []message {
 var configPrefixRE = regexp.MustCompile(`^[^\s:]+:\d+: [^\s:]+: `)
 
 // TestTroubleshootingMessagesExist checks every message quoted in
-// docs/troubleshooting.md (a line starting with "pgtwin: " in a text
-// block) against pgtwin's source: it must begin with one of the source's
-// message texts and end with one, so that a reworded message sends the
-// doc back to be updated (and users searching for the message find it).
+// docs/troubleshooting.md and docs/twin-files.md (a line starting with
+// "pgtwin: " in a text block) against pgtwin's source: it must begin with
+// one of the source's message texts and end with one, so that a reworded
+// message sends the doc back to be updated (and users searching for the
+// message find it).
 func TestTroubleshootingMessagesExist(t *testing.T) {
 	msgs := sourceMessages(t)
-	data, err := os.ReadFile(repoRoot + "/docs/troubleshooting.md")
+	for doc, least := range map[string]int{"troubleshooting.md": 15, "twin-files.md": 8} {
+		if n := checkQuotedMessages(t, msgs, doc); n < least {
+			t.Errorf("docs/%s quotes only %d messages", doc, n)
+		}
+	}
+}
+
+// checkQuotedMessages checks the messages docs/doc quotes and returns how
+// many it quotes.
+func checkQuotedMessages(t *testing.T, msgs []message, doc string) int {
+	t.Helper()
+	data, err := os.ReadFile(repoRoot + "/docs/" + doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,13 +145,11 @@ func TestTroubleshootingMessagesExist(t *testing.T) {
 				}
 			}
 			if !begins || !ends {
-				t.Errorf("docs/troubleshooting.md quotes a message pgtwin's source does not make (begins: %v, ends: %v):\n  %s", begins, ends, line)
+				t.Errorf("docs/%s quotes a message pgtwin's source does not make (begins: %v, ends: %v):\n  %s", doc, begins, ends, line)
 			}
 		}
 	}
-	if n < 15 {
-		t.Errorf("docs/troubleshooting.md quotes only %d messages", n)
-	}
+	return n
 }
 
 // linkRE matches a Markdown link target.

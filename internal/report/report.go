@@ -54,7 +54,8 @@ type TableReport struct {
 	EstimatedRows int64 `json:"estimated_rows"`
 }
 
-// CutReport counts the rows whose key was set to NULL.
+// CutReport counts the rows whose key was set to NULL; -1 in a dump's
+// report, where they are counted when the file is restored.
 type CutReport struct {
 	Key  string `json:"key"`
 	Rows int64  `json:"rows"`
@@ -130,6 +131,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(tw, "total\t%d\t%s\t%.2f\t\t\n", r.Rows, human.Bytes(r.Bytes), r.Seconds)
 	tw.Flush()
 	for _, c := range r.CutKeys {
+		if c.Rows < 0 {
+			fmt.Fprintf(&b, "\ncut %s: rows set to NULL when the file is restored", c.Key)
+			continue
+		}
 		fmt.Fprintf(&b, "\ncut %s: %d rows set to NULL", c.Key, c.Rows)
 	}
 	if len(r.Masked) > 0 {
