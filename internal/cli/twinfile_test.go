@@ -124,6 +124,23 @@ func TestTwinFiles(t *testing.T) {
 		}
 	}
 
+	// Over the twin it made, a restore is a refresh.
+	if r := runPgtwin(t, nil, "restore", "--input", file, "--target", tgt, "--progress", "none", "--quiet"); r.code != 0 {
+		t.Fatalf("restore over the twin: exit %d\n%s", r.code, r.stderr)
+	}
+	if got := queryStrings(t, tgt, "SELECT count(*)::text FROM pgtwin.runs"); got[0] != "2" {
+		t.Errorf("after two restores pgtwin.runs holds %s rows, want 2", got[0])
+	}
+	// Someone else's database is refused as clone refuses it.
+	other := pgtest.DSN(pgtest.NewDB(t, "CREATE TABLE customers (id int PRIMARY KEY); INSERT INTO customers VALUES (1)"))
+	otherBefore := stateOf(t, other)
+	r = runPgtwin(t, nil, "restore", "--input", file, "--target", other, "--progress", "none")
+	if r.code != 2 {
+		t.Errorf("restore into a database pgtwin did not make: exit %d, want 2", r.code)
+	}
+	r.oneLine(t, `^pgtwin: the target .+ holds 1 table \(.+\) in schema public and was not made by pgtwin; pass --overwrite-non-twin`)
+	assertUnchanged(t, other, otherBefore)
+
 	srcBefore := stateOf(t, src)
 	r = runPgtwin(t, nil, "restore", "--input", file, "--target", src, "--progress", "none")
 	if r.code != 2 {
@@ -148,8 +165,9 @@ pgtwin dump --config "$CFG" --source "$SRC" --output - --progress none --quiet |
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("dump | restore: %v\n%s", err, out)
 	}
-	// The markers differ: each says when its dump was made.
-	pipedState, fileState := stateOf(t, piped), stateOf(t, tgt)
+	// The markers differ: each says when its dump was made (and tgt has
+	// had two restores).
+	pipedState, fileState := stateOf(t, piped), before
 	delete(pipedState.Tables, "pgtwin.runs")
 	delete(fileState.Tables, "pgtwin.runs")
 	if d := pipedState.diff(fileState); d != "" {
