@@ -1,0 +1,96 @@
+package cli_test
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pgtwin/pgtwin/internal/cli"
+	"github.com/pgtwin/pgtwin/internal/pgtest"
+)
+
+// TestRestoreStoppedMidCopy: a restore fed through stdin is stopped while
+// the target takes the rows of its biggest table — by SIGINT (exit 130,
+// rolled back at once), by SIGKILL, and by its input ending there (a cut
+// short download: refused, exit 2). Each leaves the previous twin
+// byte-identical.
+func TestRestoreStoppedMidCopy(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("runs real pgtwin processes and a server")
+	}
+	src := pgtest.DSN(pgtest.NewDB(t))
+	createShop(t, src)
+	file := filepath.Join(t.TempDir(), "twin.sql")
+	if r := runPgtwin(t, nil, "dump", "--config", shopConfig(t), "--source", src, "--output", file, "--quiet"); r.code != 0 {
+		t.Fatalf("dump: exit %d\n%s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := middleOfBiggestBlock(t, data)
+	tgtDB := pgtest.NewDB(t)
+	tgt := pgtest.DSN(tgtDB)
+	if r := runPgtwin(t, nil, "restore", "--input", file, "--target", tgt, "--quiet"); r.code != 0 {
+		t.Fatalf("restore: exit %d\n%s", r.code, r.stderr)
+	}
+	before := stateOf(t, tgt)
+
+	for _, c := range []struct {
+		name string
+		stop func(*pgtwinRun)
+		code int
+		last string
+	}{
+		{"SIGINT", func(r *pgtwinRun) { signal(t, r, os.Interrupt) }, cli.ExitInterrupted, `^pgtwin: interrupted: the restore was rolled back, the target is as it was$`},
+		{"SIGKILL", func(r *pgtwinRun) { r.cmd.Process.Kill() }, -1, ""},
+		{"input ends", func(r *pgtwinRun) { r.stdin.(io.Closer).Close() }, cli.ExitUsage, `^pgtwin: the twin file is cut short: it ends before its end line`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := startPlain(t, "restore", "--input", "-", "--target", tgt, "--quiet")
+			if _, err := r.stdin.Write(data[:cut]); err != nil {
+				t.Fatal(err)
+			}
+			n := copyingMidStream(t, r, tgtDB)
+			c.stop(r)
+			start := time.Now()
+			if code := r.wait(t); code != c.code {
+				t.Errorf("exit code %d, want %d\n%s", code, c.code, r.stderr())
+			}
+			t.Logf("stopped after the target had taken %d rows", n)
+			if c.last != "" {
+				r.lastLine(t, c.last)
+			}
+			sessionsEnd(t, tgtDB, start, 30*time.Second, "the stopped restore's target session")
+			assertUnchanged(t, tgt, before)
+		})
+	}
+}
+
+// middleOfBiggestBlock returns the offset of a line start half-way into
+// the biggest block of COPY rows of a plain twin file.
+func middleOfBiggestBlock(t *testing.T, data []byte) int {
+	t.Helper()
+	best, bestLen := -1, 0
+	for off := 0; ; {
+		i := bytes.Index(data[off:], []byte("\nCOPY "))
+		if i < 0 {
+			break
+		}
+		rows := off + i + 1 + bytes.IndexByte(data[off+i+1:], '\n') + 1
+		end := rows + bytes.Index(data[rows:], []byte("\n\\.\n"))
+		if end-rows > bestLen {
+			best, bestLen = rows, end-rows
+		}
+		off = end
+	}
+	if best < 0 || bytes.Count(data[best:best+bestLen], []byte{'\n'}) < 100 {
+		t.Fatalf("the twin file has no block of 100 rows to stop in")
+	}
+	mid := best + bestLen/2
+	return mid + bytes.IndexByte(data[mid:], '\n') + 1
+}
