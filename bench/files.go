@@ -92,7 +92,8 @@ func (b *bench) dumpRestore(ctx context.Context, config string, s *shop, file, c
 	return dump, restore, st.Size(), err
 }
 
-// pgtwin runs the pgtwin binary with args and measures it.
+// pgtwin runs the pgtwin binary with args (a command and --json) and
+// measures it: wall time, peak RSS, CPU, and its JSON report.
 func (b *bench) pgtwin(ctx context.Context, args ...string) (result, error) {
 	cmd := exec.CommandContext(ctx, b.bin, args...)
 	cmd.Env = append(os.Environ(), "PGTWIN_MASK_KEY="+benchMaskKey)

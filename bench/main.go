@@ -31,7 +31,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -399,21 +398,10 @@ func (b *bench) cloneThen(ctx context.Context, config string, s *shop, after fun
 		return result{}, err
 	}
 	defer dropDB(context.WithoutCancel(ctx), b.tgt.DSN("postgres"), targetDB)
-	cmd := exec.CommandContext(ctx, b.bin, append([]string{"clone", "--config", config,
+	r, err := b.pgtwin(ctx, append([]string{"clone", "--config", config,
 		"--source", b.src.DSN(s.name), "--target", b.tgt.DSN(targetDB), "--json"}, args...)...)
-	cmd.Env = append(os.Environ(), "PGTWIN_MASK_KEY="+benchMaskKey)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
 	if err != nil {
-		return result{}, fmt.Errorf("pgtwin clone: %w: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	r := result{wall: wall, maxRSS: ru.Maxrss, cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
-	if err := json.Unmarshal(stdout.Bytes(), &r.report); err != nil {
-		return result{}, fmt.Errorf("read pgtwin's report: %w", err)
+		return result{}, err
 	}
 	if after != nil {
 		if err := after(b.tgt.DSN(targetDB)); err != nil {
