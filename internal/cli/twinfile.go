@@ -18,6 +18,7 @@ import (
 	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/human"
 	"github.com/pgtwin/pgtwin/internal/observe"
+	"github.com/pgtwin/pgtwin/internal/progress"
 	"github.com/pgtwin/pgtwin/internal/twinfile"
 )
 
@@ -105,6 +106,9 @@ func (c *dumpCmd) run(ctx context.Context) error {
 	out, reportTo := c.env.Stdout, c.env.Stdout
 	var file *outputFile
 	if c.output == "-" {
+		if comp != twinfile.None && progress.IsTerminal(c.env.Stdout) {
+			return usagef("--output -: refusing to write a compressed twin file to a terminal; redirect stdout to a file or a pipe, or give --output FILE")
+		}
 		opts.OutputName, reportTo = "stdout", c.env.Stderr
 	} else {
 		if file, err = createOutput(c.output); err != nil {
