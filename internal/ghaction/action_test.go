@@ -110,13 +110,16 @@ func TestActionMetadata(t *testing.T) {
 			t.Errorf("input %s: its default is an expression; the tests and docs assume literal defaults", name)
 		}
 	}
-	for _, want := range []string{"config", "source", "target", "pg-version", "version", "args"} {
+	for _, want := range []string{"mode", "config", "source", "target", "file", "artifact", "pg-version", "version", "args"} {
 		if _, ok := a.Inputs[want]; !ok {
 			t.Errorf("input %s is missing", want)
 		}
 	}
 	if d := a.Inputs["config"].Default; d == nil || *d != "twin.yaml" {
 		t.Errorf("input config should default to twin.yaml")
+	}
+	if d := a.Inputs["mode"].Default; d == nil || *d != "clone" {
+		t.Errorf("input mode should default to clone: workflows written before the modes must keep cloning")
 	}
 
 	// Every inputs.X in an expression is declared, every input is used
@@ -159,7 +162,7 @@ func TestActionMetadata(t *testing.T) {
 		return ok && strings.Contains(a.Runs.Steps[i].Run, `echo "`+name+`=`)
 	}
 
-	for _, want := range []string{"rows", "report"} {
+	for _, want := range []string{"rows", "report", "file"} {
 		if _, ok := a.Outputs[want]; !ok {
 			t.Errorf("output %s is missing", want)
 		}
@@ -207,11 +210,11 @@ func TestActionMetadata(t *testing.T) {
 		}
 		switch {
 		case s.Uses != "":
-			if !regexp.MustCompile(`^actions/setup-go@v\d+$`).MatchString(s.Uses) {
-				t.Errorf("step %q uses %s; the only action the tests expect is actions/setup-go", s.label(), s.Uses)
+			if !usesRE.MatchString(s.Uses) {
+				t.Errorf("step %q uses %s; the only actions the tests expect are actions/setup-go, upload-artifact and download-artifact", s.label(), s.Uses)
 			}
 			if s.If == "" {
-				t.Errorf("step %q: setting up Go should depend on whether the runner has it", s.label())
+				t.Errorf("step %q: an action step should depend on whether it is needed (the runner's Go, the mode)", s.label())
 			}
 		default:
 			if s.Shell != "bash" {
@@ -235,11 +238,19 @@ func TestActionMetadata(t *testing.T) {
 	}
 }
 
+// usesRE matches the actions action.yml may use: setup-go (never run by
+// the tests, which want the runner's Go) and the artifact actions (run by
+// the test runner against a local directory, see runner.artifact).
+var usesRE = regexp.MustCompile(`^actions/(setup-go|upload-artifact|download-artifact)@v\d+$`)
+
 // runner runs action.yml's steps the way GitHub's runner does, on this
 // machine: each run: script with bash --noprofile --norc -eo pipefail, its
 // env: mapping evaluated, GITHUB_OUTPUT per step, one GITHUB_STEP_SUMMARY,
-// GITHUB_PATH added to later steps' PATH. uses: steps (actions/setup-go)
-// are evaluated for their if: and must be skipped here.
+// GITHUB_PATH added to later steps' PATH. uses: steps are evaluated for
+// their if:; actions/setup-go must be skipped here, and
+// actions/upload-artifact and download-artifact are stood in for by copies
+// to and from a local directory (see artifact), as GitHub's artifact
+// storage cannot be reached from a test.
 type runner struct {
 	t         *testing.T
 	action    *actionFile
@@ -252,6 +263,10 @@ type runner struct {
 	path      []string                     // from GITHUB_PATH
 	summary   string                       // path of GITHUB_STEP_SUMMARY
 	log       strings.Builder              // what the steps printed
+	// artifacts stands in for the workflow run's artifact storage: one
+	// directory per artifact name. Runners of one workflow run share it.
+	artifacts string
+	uploads   map[string]map[string]string // with: of each upload, by artifact name
 }
 
 func newRunner(t *testing.T, inputs, jobEnv map[string]string, workspace string) *runner {
@@ -260,6 +275,7 @@ func newRunner(t *testing.T, inputs, jobEnv map[string]string, workspace string)
 	r := &runner{
 		t: t, action: a, inputs: map[string]string{}, workspace: workspace, temp: t.TempDir(),
 		jobEnv: jobEnv, steps: map[string]map[string]string{},
+		artifacts: t.TempDir(), uploads: map[string]map[string]string{},
 		github: map[string]string{
 			// A local action (uses: ./): no ref, the repository is the action.
 			"action_ref":  "",
@@ -375,7 +391,10 @@ func (r *runner) run() int {
 			continue
 		}
 		if s.Uses != "" {
-			r.t.Fatalf("the action would run %s here (if: %s); the test cannot, and expects the runner's Go to do", s.Uses, s.If)
+			if code := r.artifact(s); code != 0 {
+				return code
+			}
+			continue
 		}
 		out := filepath.Join(r.temp, fmt.Sprintf("output_%d", i))
 		pathFile := filepath.Join(r.temp, fmt.Sprintf("path_%d", i))
@@ -420,6 +439,82 @@ func (r *runner) run() int {
 		}
 	}
 	return 0
+}
+
+// artifact runs an actions/upload-artifact or download-artifact step
+// against r.artifacts, as GitHub's artifact storage would behave for what
+// the action does with it: an upload of one file stores it under its base
+// name (a second upload of a name fails, as with upload-artifact v4 and
+// later), a download by name extracts the artifact's files into path (and
+// fails when there is no such artifact). It returns the step's exit code.
+// Any other action fails the test: actions/setup-go in particular, which
+// the tests expect the runner's Go to make unnecessary.
+func (r *runner) artifact(s step) int {
+	r.t.Helper()
+	m := usesRE.FindStringSubmatch(s.Uses)
+	if m == nil || m[1] == "setup-go" {
+		r.t.Fatalf("the action would run %s here (if: %s); the test cannot, and expects the runner's Go to do", s.Uses, s.If)
+	}
+	with := map[string]string{}
+	for k, v := range s.With {
+		with[k] = r.expand(v)
+	}
+	name := with["name"]
+	if name == "" || strings.ContainsAny(name, `/\:"<>|*?`) {
+		r.t.Fatalf("step %q: artifact name %q", s.label(), name)
+	}
+	dir := filepath.Join(r.artifacts, name)
+	fail := func(format string, args ...any) int {
+		fmt.Fprintf(&r.log, "## %s (%s, stood in for)\nError: %s\n", s.label(), s.Uses, fmt.Sprintf(format, args...))
+		return 1
+	}
+	switch m[1] {
+	case "upload-artifact":
+		fi, err := os.Stat(with["path"])
+		switch {
+		case err != nil && with["if-no-files-found"] == "error":
+			return fail("no files were found with the provided path: %s", with["path"])
+		case err != nil:
+			r.t.Fatalf("step %q: path %q: %v (and if-no-files-found is not error)", s.label(), with["path"], err)
+		case !fi.Mode().IsRegular() || !filepath.IsAbs(with["path"]):
+			r.t.Fatalf("step %q: path %q should be the absolute path of one file", s.label(), with["path"])
+		}
+		if _, err := os.Stat(dir); err == nil {
+			return fail("an artifact with the name %s already exists in this workflow run", name)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			r.t.Fatal(err)
+		}
+		copyFile(r.t, with["path"], filepath.Join(dir, filepath.Base(with["path"])))
+		r.uploads[name] = with
+	case "download-artifact":
+		if with["path"] == "" {
+			r.t.Fatalf("step %q: no path: the artifact would go to the workspace", s.label())
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return fail("artifact not found: %s", name)
+		}
+		if err := os.MkdirAll(with["path"], 0o755); err != nil {
+			r.t.Fatal(err)
+		}
+		for _, e := range entries {
+			copyFile(r.t, filepath.Join(dir, e.Name()), filepath.Join(with["path"], e.Name()))
+		}
+	}
+	fmt.Fprintf(&r.log, "## %s (%s, stood in for)\n%s %s\n", s.label(), s.Uses, m[1], name)
+	return 0
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // outputs evaluates the action's outputs.

@@ -12,7 +12,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-const exampleWorkflow = "../../examples/github/create-twin.yml"
+const (
+	exampleWorkflow  = "../../examples/github/create-twin.yml"
+	twinFileWorkflow = "../../examples/github/twin-file.yml"
+)
 
 // lint runs actionlint on one workflow, with shellcheck when it is
 // installed, and fails the test on any error.
@@ -100,12 +103,28 @@ func TestExampleWorkflowLints(t *testing.T) {
 	}
 }
 
-// TestExampleWorkflowMatchesAction lints the example with the action taken
+// TestExampleWorkflowMatchesAction lints each example with the action taken
 // from this repository (uses: ./) instead of pgtwin/pgtwin@v1, so that
-// actionlint checks its with: inputs and steps.twin.outputs against
-// action.yml, and action.yml's own metadata.
+// actionlint checks its with: inputs and step outputs against action.yml,
+// and action.yml's own metadata.
 func TestExampleWorkflowMatchesAction(t *testing.T) {
-	content, err := os.ReadFile(exampleWorkflow)
+	for _, ex := range []struct {
+		path string
+		// output is a reference to an action output in the example; the
+		// test misspells it, and actionlint must notice.
+		output string
+	}{
+		{exampleWorkflow, "steps.twin.outputs.rows"},
+		{twinFileWorkflow, "steps.restore.outputs.rows"},
+	} {
+		t.Run(filepath.Base(ex.path), func(t *testing.T) {
+			lintWithLocalAction(t, ex.path, ex.output)
+		})
+	}
+}
+
+func lintWithLocalAction(t *testing.T, example, output string) {
+	content, err := os.ReadFile(example)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +133,10 @@ func TestExampleWorkflowMatchesAction(t *testing.T) {
 		t.Fatal("the example does not say uses: pgtwin/pgtwin@v1")
 	}
 	// A typo in an output name must be caught, or this test proves nothing.
-	broken := strings.ReplaceAll(local, "steps.twin.outputs.rows", "steps.twin.outputs.row")
+	if !strings.Contains(local, output) {
+		t.Fatalf("the example does not use %s", output)
+	}
+	broken := strings.ReplaceAll(local, output, strings.TrimSuffix(output, "s"))
 
 	root := t.TempDir()
 	action, err := os.ReadFile(filepath.Join(repoRoot, "action.yml"))
@@ -132,7 +154,7 @@ func TestExampleWorkflowMatchesAction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(wfDir, "create-twin.yml")
+	path := filepath.Join(wfDir, filepath.Base(example))
 	lint(t, path, []byte(local), project)
 
 	l, err := actionlint.NewLinter(&bytes.Buffer{}, &actionlint.LinterOptions{})
@@ -144,7 +166,97 @@ func TestExampleWorkflowMatchesAction(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(errs) == 0 {
-		t.Error("actionlint did not notice steps.twin.outputs.row, an output action.yml does not have")
+		t.Errorf("actionlint did not notice %s, an output action.yml does not have", strings.TrimSuffix(output, "s"))
+	}
+}
+
+// TestTwinFileWorkflowLints lints examples/github/twin-file.yml as users
+// copy it, and checks what docs/github-actions.md promises about it: a
+// nightly dump job, the only one with production's secrets, and a job that
+// restores its artifact into a service container.
+func TestTwinFileWorkflowLints(t *testing.T) {
+	content, err := os.ReadFile(twinFileWorkflow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lint(t, twinFileWorkflow, content, nil)
+
+	type step struct {
+		Uses string            `yaml:"uses"`
+		With map[string]string `yaml:"with"`
+		Env  map[string]string `yaml:"env"`
+	}
+	var wf struct {
+		On   map[string]any    `yaml:"on"`
+		Env  map[string]string `yaml:"env"`
+		Jobs map[string]struct {
+			Needs    any               `yaml:"needs"`
+			Env      map[string]string `yaml:"env"`
+			Services map[string]any    `yaml:"services"`
+			Steps    []step            `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(content, &wf); err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range []string{"schedule", "workflow_dispatch"} {
+		if _, ok := wf.On[ev]; !ok {
+			t.Errorf("the example is not triggered by %s", ev)
+		}
+	}
+	if len(wf.Env) > 0 {
+		t.Errorf("workflow env %v: every job would see it", wf.Env)
+	}
+	// pgtwin returns the with: of the job's pgtwin step.
+	pgtwin := func(job string) map[string]string {
+		for _, s := range wf.Jobs[job].Steps {
+			if s.Uses == "pgtwin/pgtwin@v1" {
+				return s.With
+			}
+		}
+		t.Errorf("job %s does not use pgtwin/pgtwin@v1", job)
+		return nil
+	}
+	if len(wf.Jobs) != 2 {
+		t.Errorf("the example has %d jobs, want dump and restore", len(wf.Jobs))
+	}
+
+	dump := wf.Jobs["dump"]
+	for _, v := range []string{"PROD_DATABASE_URL", "PGTWIN_MASK_KEY"} {
+		if dump.Env[v] != "${{ secrets."+v+" }}" {
+			t.Errorf("dump job env %s = %q, want it from the secret of that name", v, dump.Env[v])
+		}
+	}
+	if _, ok := dump.Env["DEV_DATABASE_URL"]; ok {
+		t.Error("the dump job has a target: dump mode writes a file")
+	}
+	d := pgtwin("dump")
+	if d["mode"] != "dump" || d["pg-version"] == "" {
+		t.Errorf("the dump job's pgtwin step: with %v, want mode dump and a pg-version", d)
+	}
+
+	restore := wf.Jobs["restore"]
+	if restore.Needs != "dump" {
+		t.Errorf("job restore needs %v, want dump", restore.Needs)
+	}
+	if _, ok := restore.Services["postgres"]; !ok {
+		t.Error("job restore has no postgres service container")
+	}
+	if u := restore.Env["DEV_DATABASE_URL"]; !strings.HasPrefix(u, "postgres://") || !strings.Contains(u, "@localhost:5432/") {
+		t.Errorf("job restore: DEV_DATABASE_URL = %q, want the service container", u)
+	}
+	r := pgtwin("restore")
+	if r["mode"] != "restore" {
+		t.Errorf("the restore job's pgtwin step: with %v, want mode restore", r)
+	}
+	if d["artifact"] != r["artifact"] {
+		t.Errorf("dump uploads artifact %q, restore downloads %q", d["artifact"], r["artifact"])
+	}
+	// Production's secrets are in the dump job's env and nowhere else.
+	for _, secret := range []string{"secrets.PROD_DATABASE_URL", "secrets.PGTWIN_MASK_KEY", "secrets.DEV_DATABASE_URL"} {
+		if n := strings.Count(string(content), secret); n > 1 || (n == 1 && secret == "secrets.DEV_DATABASE_URL") {
+			t.Errorf("%s appears %d times; only the dump job's env may name production's secrets", secret, n)
+		}
 	}
 }
 
