@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgtwin/pgtwin/internal/human"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 )
 
@@ -73,8 +74,12 @@ func TestTwinFiles(t *testing.T) {
 	}
 
 	tgt := pgtest.DSN(pgtest.NewDB(t))
-	if r := runPgtwin(t, nil, "restore", "--input", file, "--target", tgt, "--progress", "none"); r.code != 0 {
+	r = runPgtwin(t, nil, "restore", "--input", file, "--target", tgt, "--progress", "plain")
+	if r.code != 0 {
 		t.Fatalf("restore: exit %d\n%s", r.code, r.stderr)
+	}
+	if want := fmt.Sprintf("data: done, %s rows, ", human.Count(m.Rows)); !strings.Contains(r.stderr, want) {
+		t.Errorf("restore's progress does not say %q:\n%s", want, r.stderr)
 	}
 	if got := queryStrings(t, tgt, "SELECT count(*)::text FROM users"); got[0] == "0" {
 		t.Fatal("the restored twin has no users")

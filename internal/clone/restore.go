@@ -1,6 +1,7 @@
 package clone
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,7 +13,9 @@ import (
 	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/guard"
 	"github.com/pgtwin/pgtwin/internal/load"
+	"github.com/pgtwin/pgtwin/internal/observe"
 	"github.com/pgtwin/pgtwin/internal/report"
+	"github.com/pgtwin/pgtwin/internal/subset"
 	"github.com/pgtwin/pgtwin/internal/twinfile"
 )
 
@@ -66,6 +69,7 @@ type restoreState struct {
 	reader  *twinfile.Reader
 	pending *twinfile.Item
 	seconds map[catalog.Name]time.Duration
+	counts  map[catalog.Name][2]int64
 }
 
 // readHeader reads the file's header: a file that is not a twin file, or
@@ -78,6 +82,7 @@ func (r *run) readHeader(context.Context) error {
 	h := r.reader.Header
 	r.rep.Source, r.rep.SnapshotAt, r.rep.MaskKeyFingerprint = h.Source, h.SnapshotAt, h.MaskKeyFingerprint
 	r.seconds = map[catalog.Name]time.Duration{}
+	r.counts = map[catalog.Name][2]int64{}
 	for _, t := range h.Tables {
 		r.loaded = append(r.loaded, t.String())
 	}
@@ -155,8 +160,11 @@ func (r *run) apply(ctx context.Context, it *twinfile.Item) error {
 	switch it.Kind {
 	case twinfile.KindCopy:
 		start := time.Now()
-		rows := &readErr{r: it.Rows}
+		rows := &countedRows{r: it.Rows, table: it.Table.Display(), obs: r.obs, counts: r.counts[it.Table]}
+		r.obs.Rows(rows.table, rows.counts[0], rows.counts[1])
 		err := r.sink(ctx, it.Table, it.Columns, rows)
+		r.counts[it.Table] = rows.counts
+		r.obs.Rows(rows.table, rows.counts[0], rows.counts[1])
 		r.seconds[it.Table] += time.Since(start)
 		if rows.err != nil {
 			// The server's "COPY from stdin failed: …" would hide that the
@@ -240,16 +248,28 @@ func (r *run) commitFile(ctx context.Context) error {
 	return r.load.Commit(context.WithoutCancel(ctx))
 }
 
-// readErr remembers the error, other than io.EOF, its reader returned.
-type readErr struct {
-	r   io.Reader
-	err error
+// countedRows reads a block's rows, tells the observer the table's running
+// counts (as subset does for a clone), and remembers the error, other
+// than io.EOF, its reader returned.
+type countedRows struct {
+	r      io.Reader
+	table  string
+	obs    observe.Observer
+	counts [2]int64 // rows, bytes of the table so far
+	told   [2]int64
+	err    error
 }
 
-func (e *readErr) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
+func (c *countedRows) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.counts[0] += int64(bytes.Count(p[:n], []byte{'\n'}))
+	c.counts[1] += int64(n)
+	if c.counts[0]-c.told[0] >= subset.ReportRows || c.counts[1]-c.told[1] >= subset.ReportBytes {
+		c.told = c.counts
+		c.obs.Rows(c.table, c.counts[0], c.counts[1])
+	}
 	if err != nil && err != io.EOF {
-		e.err = err
+		c.err = err
 	}
 	return n, err
 }
