@@ -99,14 +99,21 @@ func (b *bench) pgtwin(ctx context.Context, args ...string) (result, error) {
 	cmd.Env = append(os.Environ(), "PGTWIN_MASK_KEY="+benchMaskKey)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	floor, err := resetPeakRSS()
+	if err != nil {
+		return result{}, err
+	}
 	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Run()
 	wall := time.Since(start)
 	if err != nil {
 		return result{}, fmt.Errorf("pgtwin %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	r := result{wall: wall, maxRSS: ru.Maxrss, cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
+	if r.maxRSS <= floor {
+		logf("warning: pgtwin's peak RSS (%s) is no more than the bench's own RSS when it started pgtwin (%s): it may be the bench's", kib(r.maxRSS), kib(floor))
+	}
 	if err := json.Unmarshal(stdout.Bytes(), &r.report); err != nil {
 		return result{}, fmt.Errorf("read pgtwin's report: %w", err)
 	}

@@ -31,6 +31,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -39,6 +40,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -409,6 +411,34 @@ func (b *bench) cloneThen(ctx context.Context, config string, s *shop, after fun
 		}
 	}
 	return r, nil
+}
+
+// resetPeakRSS makes the bench's own memory no part of the next child's
+// peak RSS. Go starts a child with vfork (CLONE_VM), and at exec Linux
+// records the parent's peak RSS as the child's maxrss: every pgtwin started
+// after the bench itself grew (the floor run of (d) holds a million keys
+// and their IN list, about 55 MB at 10M rows) would report the bench's
+// peak, not its own. So the bench returns its free memory to the system
+// and resets its peak (clear_refs 5, Linux 4.0+) to its current RSS, which
+// stays under pgtwin's. It returns that RSS in KiB: a child's maxrss is at
+// least that much.
+func resetPeakRSS() (int64, error) {
+	debug.FreeOSMemory()
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		return 0, fmt.Errorf("reset the bench's peak RSS before measuring pgtwin's: %w", err)
+	}
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var n int64
+			_, err := fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &n)
+			return n, err
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc/self/status")
 }
 
 // baseline runs pg_dump -Fc of the source piped into pg_restore into a
