@@ -98,7 +98,7 @@ type run struct {
 
 	src   *source.Session
 	tgt   *pgx.Conn
-	res   *config.Resolved
+	res   *plan.Resolved
 	plan  *plan.Plan
 	ddl   *schema.DDL
 	load  *load.Loader
