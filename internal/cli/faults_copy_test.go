@@ -114,6 +114,18 @@ func sessionsEnd(t *testing.T, db string, start time.Time, within time.Duration,
 	}
 }
 
+// buildingIndex waits until pgtwin's target session on database db builds
+// an index.
+func buildingIndex(t *testing.T, r *pgtwinRun, db string) {
+	t.Helper()
+	waitUntil(t, "the target builds the slow index", func() bool {
+		r.exited(t, "before the index build")
+		return queryInt(t, `SELECT count(*) FROM pg_catalog.pg_stat_progress_create_index p
+JOIN pg_catalog.pg_stat_activity a ON a.pid = p.pid
+WHERE a.datname = $1 AND a.application_name = 'pgtwin' AND p.phase LIKE 'building index%'`, db) > 0
+	})
+}
+
 // TestKillMidCopy: SIGKILL while the target takes rows. The COPY (about
 // 50 s of rows) is cut short when the server sees the client gone, and the
 // previous twin stays.
@@ -229,16 +241,7 @@ func TestKillMidIndexBuildOverTwin(t *testing.T) {
 		t.Fatalf("the previous twin is not 3 products: %s", before)
 	}
 	r := startPlain(t, "clone", "--quiet", "--config", all, "--source", src, "--target", tgt)
-	waitUntil(t, "the target builds the slow index", func() bool {
-		select {
-		case <-r.eof:
-			t.Fatalf("pgtwin exited before the index build:\n%s", r.stderr())
-		default:
-		}
-		return queryInt(t, `SELECT count(*) FROM pg_catalog.pg_stat_progress_create_index p
-JOIN pg_catalog.pg_stat_activity a ON a.pid = p.pid
-WHERE a.datname = $1 AND a.application_name = 'pgtwin' AND p.phase LIKE 'building index%'`, tgtDB) > 0
-	})
+	buildingIndex(t, r, tgtDB)
 	if err := r.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}

@@ -11,15 +11,19 @@ import (
 )
 
 // TestTerminated: SIGTERM (what a CI runner or systemd sends to stop a job)
-// rolls back like the first Ctrl-C.
+// rolls back like the first Ctrl-C. The run is held in the data phase by a
+// lock on the source's orders (holdUse).
 func TestTerminated(t *testing.T) {
-	src := pgtest.DSN(pgtest.NewDB(t, shopSchema))
+	srcDB := pgtest.NewDB(t, shopSchema)
+	src := pgtest.DSN(srcDB)
 	tgt := pgtest.DSN(pgtest.NewDB(t))
 	cfg := writeFile(t, "twin.yaml", "version: 1\nroots:\n  - table: orders\n    all: true\n")
 	cloneOK(t, src, tgt, cfg)
 	before := stateOf(t, tgt)
-	r := startPgtwin(t, "data", "clone", "--config", cfg, "--source", src, "--target", tgt)
-	r.waitFor(t, "pgtwin: holding at data")
+	r, letGo := holdUse(t, srcDB, "public.orders", isCopy, func() *pgtwinRun {
+		return startPlain(t, "clone", "--config", cfg, "--source", src, "--target", tgt)
+	})
+	defer letGo()
 	signal(t, r, syscall.SIGTERM)
 	if code := r.wait(t); code != cli.ExitInterrupted {
 		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitInterrupted, r.stderr())

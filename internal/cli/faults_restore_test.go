@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,7 +47,7 @@ func TestRestoreStoppedMidCopy(t *testing.T) {
 	}{
 		{"SIGINT", func(r *pgtwinRun) { signal(t, r, os.Interrupt) }, cli.ExitInterrupted, `^pgtwin: interrupted: the restore was rolled back, the target is as it was$`},
 		{"SIGKILL", func(r *pgtwinRun) { r.cmd.Process.Kill() }, -1, ""},
-		{"input ends", func(r *pgtwinRun) { r.stdin.(io.Closer).Close() }, cli.ExitUsage, `^pgtwin: the twin file is cut short: it ends before its end line`},
+		{"input ends", func(r *pgtwinRun) { r.stdin.Close() }, cli.ExitUsage, `^pgtwin: the twin file is cut short: it ends before its end line`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := startPlain(t, "restore", "--input", "-", "--target", tgt, "--quiet")

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,12 +34,12 @@ import (
 // was killed, say in one line what happened.
 //
 // The runs use the built pgtwin (this test binary under the name pgtwin,
-// see TestMain) with the test hook $PGTWIN_TEST_HOLD_PHASE (see holdEnv in
-// hooks_test.go; the shipped binary has no such hook), which stops a run at the start of a phase until a line
-// arrives on its stdin. "Mid-load" faults stop the run at the data phase,
-// lock the source's orders table, let the run go on and wait until its
-// source session waits for that lock: by then the target transaction holds
-// the new schema and the rows of the tables read before orders.
+// see TestMain) as a user would, with no test hook: a run is held where a
+// fault should hit it with PostgreSQL's own locks, taken by sessions of the
+// test, and found waiting from outside (pg_stat_activity, pg_locks).
+// "Mid-load" faults hold the run's copy of the source's orders table (see
+// midLoad): by then the target transaction holds the new schema and the
+// rows of the tables read before orders.
 func TestFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fault tests run real pgtwin processes")
@@ -118,21 +119,53 @@ func (f *faults) ownCluster(t *testing.T) *pglocal.Cluster {
 	return f.cluster
 }
 
-// kill: SIGKILL at the start of each phase that has (or is about to have)
-// an open target transaction. Nothing can be printed; the server rolls back
-// when it sees the connection close, and a new run is not locked out.
+// kill: SIGKILL in each phase that has an open target transaction, the run
+// held there by a lock: in pre-data by a reader of the previous twin, in
+// data by a lock on the source's orders (midLoad), in commit by a lock on
+// the target's pgtwin.runs, which the run writes its marker into, in its
+// transaction, just before the COMMIT. (Killed in indexes and constraints: killMidStatement.)
+// Nothing can be printed; the server rolls back when it sees the connection
+// close, and a new run is not locked out.
 func (f *faults) kill(t *testing.T) {
-	_, tgt, before := f.target(t)
-	for _, phase := range []string{"pre-data", "data", "indexes and constraints", "commit"} {
-		t.Run(phase, func(t *testing.T) {
-			r := startPgtwin(t, phase, "clone", "--config", f.cfg, "--source", f.src, "--target", tgt)
-			r.waitFor(t, "pgtwin: holding at "+phase)
+	tgtDB, tgt, before := f.target(t)
+	start := func(t *testing.T) *pgtwinRun {
+		return startPlain(t, "clone", "--config", f.cfg, "--source", f.src, "--target", tgt)
+	}
+	for _, tc := range []struct {
+		phase string
+		hold  func(t *testing.T) (r *pgtwinRun, letGo func())
+	}{{
+		phase: "pre-data",
+		hold: func(t *testing.T) (*pgtwinRun, func()) {
+			letGo := lockTable(t, tgtDB, "public.orders", "ACCESS SHARE")
+			r := start(t)
+			waitForLock(t, r, tgtDB, "the run waits to replace the previous twin")
+			return r, letGo
+		},
+	}, {
+		phase: "data",
+		hold: func(t *testing.T) (*pgtwinRun, func()) {
+			return f.midLoad(t, tgt, f.src)
+		},
+	}, {
+		phase: "commit",
+		hold: func(t *testing.T) (*pgtwinRun, func()) {
+			// The marker's write (its DDL, then the INSERT), not the
+			// target checks' reads.
+			isWrite := func(query string) bool { return !strings.HasPrefix(strings.TrimSpace(query), "SELECT") }
+			return holdUse(t, tgtDB, "pgtwin.runs", isWrite, func() *pgtwinRun { return start(t) })
+		},
+	}} {
+		t.Run(tc.phase, func(t *testing.T) {
+			r, letGo := tc.hold(t)
 			if err := r.cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
 			if code := r.wait(t); code != -1 {
 				t.Fatalf("exit code %d, want killed (-1)", code)
 			}
+			letGo()
+			sessionsEnd(t, tgtDB, time.Now(), 30*time.Second, "the killed run's target session")
 			assertUnchanged(t, tgt, before)
 			// The killed run's session and advisory lock are gone with it.
 			cloneOK(t, f.src, tgt, f.baseCfg)
@@ -144,8 +177,8 @@ func (f *faults) kill(t *testing.T) {
 // interrupt: SIGINT mid-load rolls back and exits 130 with one line saying so.
 func (f *faults) interrupt(t *testing.T) {
 	tgtDB, tgt, before := f.target(t)
-	r := startPgtwin(t, "data", "clone", "--config", f.cfg, "--source", f.src, "--target", tgt)
-	r.waitFor(t, "pgtwin: holding at data")
+	r, letGo := f.midLoad(t, tgt, f.src)
+	defer letGo()
 	signal(t, r, os.Interrupt)
 	if code := r.wait(t); code != cli.ExitInterrupted {
 		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitInterrupted, r.stderr())
@@ -183,7 +216,9 @@ func (f *faults) killMidStatement(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	r.wait(t)
+	if code := r.wait(t); code != -1 {
+		t.Fatalf("exit code %d, want killed (-1)", code)
+	}
 	// The index build alone takes 100 s: well before that means the
 	// server stopped it when the client died.
 	f.sessionEndsSoon(t, tgtDB, start, "the killed run's target session")
@@ -219,12 +254,8 @@ func (f *faults) startSlowIndexBuild(t *testing.T, setup string) (r *pgtwinRun, 
 	}
 	tgt = pgtest.DSN(tgtDB)
 	before = stateOf(t, tgt)
-	r = startPgtwin(t, "indexes and constraints", "clone", "--config", cfg, "--source", src, "--target", tgt, "--overwrite-non-twin")
-	r.waitFor(t, "pgtwin: holding at indexes and constraints")
-	r.release(t)
-	waitUntil(t, "the target builds the slow index", func() bool {
-		return len(sessions(t, pgtest.DSN("postgres"), tgtDB, "state = 'active'")) == 1
-	})
+	r = startPlain(t, "clone", "--config", cfg, "--source", src, "--target", tgt, "--overwrite-non-twin")
+	buildingIndex(t, r, tgtDB)
 	return r, tgtDB, tgt, before
 }
 
@@ -248,8 +279,8 @@ func (f *faults) interruptTwice(t *testing.T) {
 		t.Skip("stops a backend process of the server: needs the throwaway server")
 	}
 	tgtDB, tgt, before := f.target(t)
-	r := startPgtwin(t, "data", "clone", "--config", f.cfg, "--source", f.src, "--target", tgt)
-	r.waitFor(t, "pgtwin: holding at data")
+	r, letGo := f.midLoad(t, tgt, f.src)
+	defer letGo()
 	pids := sessions(t, pgtest.DSN("postgres"), tgtDB, "")
 	if len(pids) != 1 {
 		t.Fatalf("want one pgtwin session on the target, got %v", pids)
@@ -345,15 +376,22 @@ func (f *faults) sourceTimeout(t *testing.T) {
 }
 
 // sourceIdleTimeout: the source's transaction idles while the target works
-// (pg_dump runs, indexes are built); a source with
-// idle_in_transaction_session_timeout must not end the run.
+// (pg_dump runs, indexes are built; here: the target waits for a reader of
+// the previous twin); a source with idle_in_transaction_session_timeout
+// must not end the run.
 func (f *faults) sourceIdleTimeout(t *testing.T) {
-	_, tgt, _ := f.target(t)
+	tgtDB, tgt, _ := f.target(t)
 	src := f.src + " options='-c idle_in_transaction_session_timeout=500'"
-	r := startPgtwin(t, "indexes and constraints", "clone", "--config", f.cfg, "--source", src, "--target", tgt)
-	r.waitFor(t, "pgtwin: holding at indexes and constraints")
-	time.Sleep(time.Second)
-	r.release(t)
+	letGo := lockTable(t, tgtDB, "public.orders", "ACCESS SHARE")
+	r := startPlain(t, "clone", "--config", f.cfg, "--source", src, "--target", tgt)
+	waitForLock(t, r, tgtDB, "the run waits to replace the previous twin")
+	waitUntil(t, "the run's source transaction has idled for a second", func() bool {
+		if len(sessions(t, pgtest.DSN("postgres"), f.srcDB, "")) == 0 {
+			t.Fatalf("the run's source session is gone:\n%s", r.stderr())
+		}
+		return len(sessions(t, pgtest.DSN("postgres"), f.srcDB, "state = 'idle in transaction' AND state_change < now() - interval '1 second'")) == 1
+	})
+	letGo()
 	if code := r.wait(t); code != cli.ExitOK {
 		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitOK, r.stderr())
 	}
@@ -377,7 +415,7 @@ CREATE FUNCTION category_name(int) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELEC
 	before := stateOf(t, tgt)
 
 	exec1(t, src, "CREATE INDEX products_category_name ON products (category_name(category_id))")
-	r := startPgtwin(t, "", "clone", "--config", cfg, "--source", src, "--target", tgt)
+	r := startPlain(t, "clone", "--config", cfg, "--source", src, "--target", tgt)
 	if code := r.wait(t); code != cli.ExitFailure {
 		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitFailure, r.stderr())
 	}
@@ -405,7 +443,7 @@ func (f *faults) keepOwnersMissingRole(t *testing.T) {
 	cloneOK(t, src, tgt, cfg)
 	before := stateOf(t, tgt)
 
-	r := startPgtwin(t, "", "clone", "--config", cfg, "--source", src, "--target", tgt, "--keep-owners")
+	r := startPlain(t, "clone", "--config", cfg, "--source", src, "--target", tgt, "--keep-owners")
 	if code := r.wait(t); code != cli.ExitFailure {
 		t.Errorf("exit code %d, want %d\n%s", code, cli.ExitFailure, r.stderr())
 	}
@@ -463,7 +501,7 @@ func (f *faults) pgDump(t *testing.T) {
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := dir(t, tc.pgDump)
-			r := startPgtwin(t, "", "clone", "--config", f.cfg, "--source", f.src, "--target", tgt, "--pg-bin", d)
+			r := startPlain(t, "clone", "--config", f.cfg, "--source", f.src, "--target", tgt, "--pg-bin", d)
 			if code := r.wait(t); code != cli.ExitFailure {
 				t.Errorf("exit code %d, want %d\n%s", code, cli.ExitFailure, r.stderr())
 			}
@@ -474,30 +512,122 @@ func (f *faults) pgDump(t *testing.T) {
 	}
 }
 
-// midLoad starts a run from src to tgt (with more args) that stops in the middle of the data
-// phase: it holds the run at the start of the phase, locks the source's
-// orders table, lets the run go on, and returns once the run's source
-// session waits for that lock. letGo releases the lock.
+// midLoad starts a run from src to tgt (with more args) that stops in the
+// middle of the data phase: it holds the run's copy of the source's orders
+// table with a lock (holdUse) and returns once the run's source session
+// waits for it. letGo releases the lock.
 func (f *faults) midLoad(t *testing.T, tgt, src string, args ...string) (r *pgtwinRun, letGo func()) {
 	t.Helper()
-	r = startPgtwin(t, "data", append([]string{"clone", "--config", f.cfg, "--source", src, "--target", tgt}, args...)...)
-	r.waitFor(t, "pgtwin: holding at data")
+	return holdUse(t, f.srcDB, "public.orders", isCopy, func() *pgtwinRun {
+		return startPlain(t, append([]string{"clone", "--config", f.cfg, "--source", src, "--target", tgt}, args...)...)
+	})
+}
+
+// lockTable takes a lock of mode on table of database db in a transaction
+// of the test's own, and returns its release; the test's end releases it
+// too.
+func lockTable(t *testing.T, db, table, mode string) (release func()) {
+	t.Helper()
 	ctx := context.Background()
-	conn := pgtest.Connect(t, f.srcDB)
-	tx, err := conn.Begin(ctx)
+	tx, err := pgtest.Connect(t, db).Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '10s'; LOCK TABLE public.orders IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatalf("lock the source's orders: %v", err)
+	if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '10s'; LOCK TABLE "+table+" IN "+mode+" MODE"); err != nil {
+		t.Fatalf("lock %s: %v", table, err)
 	}
-	letGo = sync.OnceFunc(func() { tx.Rollback(ctx) })
-	t.Cleanup(letGo)
-	r.release(t)
-	waitUntil(t, "the run's source session waits for the lock on orders", func() bool {
-		return len(sessions(t, pgtest.DSN("postgres"), f.srcDB, "wait_event_type = 'Lock'")) == 1
+	release = sync.OnceFunc(func() { tx.Rollback(ctx) })
+	t.Cleanup(release)
+	return release
+}
+
+// lockWaiters returns the queries of the sessions waiting for a lock on
+// table of database db.
+func lockWaiters(t *testing.T, db, table string) func() []string {
+	t.Helper()
+	conn := pgtest.Connect(t, db)
+	return func() []string {
+		t.Helper()
+		rows, err := conn.Query(context.Background(), `SELECT a.query FROM pg_catalog.pg_locks l
+JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+WHERE l.relation = pg_catalog.to_regclass($1) AND NOT l.granted
+  AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		queries, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return queries
+	}
+}
+
+// holdUse starts a run (start) and holds it, with locks alone, at the use
+// of table of database db that held picks by its query: the copy of a
+// source table ("COPY …"), the write of the marker into the target's
+// pgtwin.runs. The test locks table before the run starts, so that each
+// use waits for it. A use that is not the one to hold (the catalog query
+// that opens the table, pg_dump's LOCK TABLE, the target checks' SELECT)
+// is let through: the test queues a second lock behind it and lets the
+// first go, so the use goes on and, once it has ended, the second lock
+// holds the table against the next. holdUse returns once the use to hold
+// waits; letGo releases the lock. A use the run's own transaction keeps
+// its lock for (a root's EXPLAIN) would stop the test here.
+func holdUse(t *testing.T, db, table string, held func(query string) bool, start func() *pgtwinRun) (r *pgtwinRun, letGo func()) {
+	t.Helper()
+	ctx := context.Background()
+	waiters := lockWaiters(t, db, table)
+	letGo = lockTable(t, db, table, "ACCESS EXCLUSIVE")
+	r = start()
+	for {
+		var use string
+		waitUntil(t, "the run's next use of "+table+" waits for the test's lock", func() bool {
+			r.exited(t, "before the use of "+table+" to hold")
+			q := waiters()
+			if len(q) == 1 {
+				use = q[0]
+			}
+			return len(q) == 1
+		})
+		if held(use) {
+			return r, letGo
+		}
+		tx, err := pgtest.Connect(t, db).Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		locked := make(chan error, 1)
+		go func() {
+			_, err := tx.Exec(ctx, "LOCK TABLE "+table+" IN ACCESS EXCLUSIVE MODE")
+			locked <- err
+		}()
+		waitUntil(t, "the test's next lock on "+table+" queues behind the run's use", func() bool { return len(waiters()) == 2 })
+		letGo()
+		select {
+		case err := <-locked:
+			if err != nil {
+				t.Fatalf("lock %s: %v", table, err)
+			}
+		case <-time.After(90 * time.Second):
+			t.Fatalf("the use of %s (%s) did not end:\n%s", table, use, r.stderr())
+		}
+		letGo = sync.OnceFunc(func() { tx.Rollback(ctx) })
+		t.Cleanup(letGo)
+	}
+}
+
+// isCopy picks a source table's copy for holdUse.
+func isCopy(query string) bool { return strings.HasPrefix(query, "COPY ") }
+
+// waitForLock waits until the run r has a session on database db that
+// waits for a lock.
+func waitForLock(t *testing.T, r *pgtwinRun, db, what string) {
+	t.Helper()
+	waitUntil(t, what, func() bool {
+		r.exited(t, "before it waited for the lock")
+		return len(sessions(t, pgtest.DSN("postgres"), db, "wait_event_type = 'Lock'")) == 1
 	})
-	return r, letGo
 }
 
 // loadingSession returns the pid of the run's session on database db of the
@@ -599,19 +729,14 @@ func signal(t *testing.T, r *pgtwinRun, sig os.Signal) {
 // pgtwinRun is a pgtwin process: this test binary run under the name
 // pgtwin, which TestMain turns into cli.Main.
 type pgtwinRun struct {
-	cmd   *exec.Cmd
-	stdin interface{ Write([]byte) (int, error) }
+	cmd *exec.Cmd
+	// stdin is the run's standard input (restore --input -).
+	stdin io.WriteCloser
 	mu    sync.Mutex
 	err   bytes.Buffer
 	eof   chan struct{}
 	code  int
 	done  bool
-}
-
-// startPgtwin starts pgtwin with args, held at phase hold (none if "").
-func startPgtwin(t *testing.T, hold string, args ...string) *pgtwinRun {
-	t.Helper()
-	return startPgtwinEnv(t, append(os.Environ(), holdEnv+"="+hold), args...)
 }
 
 // startPgtwinEnv starts pgtwin with args and environment env, its stderr
@@ -624,11 +749,9 @@ func startPgtwinEnv(t *testing.T, env []string, args ...string) *pgtwinRun {
 	}
 	r := &pgtwinRun{eof: make(chan struct{})}
 	r.cmd = &exec.Cmd{Path: exe, Args: append([]string{"pgtwin"}, args...), Stdout: &bytes.Buffer{}, Env: env}
-	stdin, err := r.cmd.StdinPipe()
-	if err != nil {
+	if r.stdin, err = r.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
-	r.stdin = stdin
 	stderr, err := r.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -681,11 +804,13 @@ func (r *pgtwinRun) waitFor(t *testing.T, line string) {
 	}
 }
 
-// release lets a held run go on.
-func (r *pgtwinRun) release(t *testing.T) {
+// exited fails the test when the process has exited (when: before what).
+func (r *pgtwinRun) exited(t *testing.T, when string) {
 	t.Helper()
-	if _, err := r.stdin.Write([]byte("go\n")); err != nil {
-		t.Fatal(err)
+	select {
+	case <-r.eof:
+		t.Fatalf("pgtwin exited %s:\n%s", when, r.stderr())
+	default:
 	}
 }
 

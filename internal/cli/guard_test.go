@@ -68,7 +68,7 @@ func TestOneRunAtATime(t *testing.T) {
 	t.Run("--wait waits, then runs", func(t *testing.T) {
 		release := hold(t)
 		before := stateOf(t, tgt)
-		r := startPgtwin(t, "", "clone", "--quiet", "--wait", "--config", cfg, "--source", src, "--target", tgt)
+		r := startPlain(t, "clone", "--quiet", "--wait", "--config", cfg, "--source", src, "--target", tgt)
 		r.waitFor(t, "pgtwin: waiting for another pgtwin run on postgres@socket ")
 		r.lastLine(t, `^pgtwin: waiting for another pgtwin run on postgres`+name+`…$`)
 		select {
@@ -90,11 +90,14 @@ func TestOneRunAtATime(t *testing.T) {
 	})
 
 	t.Run("--wait behind a held pgtwin run", func(t *testing.T) {
-		first := startPgtwin(t, "data", "clone", "--quiet", "--config", cfg, "--source", src, "--target", tgt)
-		first.waitFor(t, "pgtwin: holding at data")
-		second := startPgtwin(t, "", "clone", "--quiet", "--wait", "--config", cfg, "--source", src, "--target", tgt)
+		// A reader of the twin holds the first run in pre-data, with the
+		// run lock.
+		letGo := lockTable(t, tgtDB, "public.orders", "ACCESS SHARE")
+		first := startPlain(t, "clone", "--quiet", "--config", cfg, "--source", src, "--target", tgt)
+		waitForLock(t, first, tgtDB, "the first run waits to replace the twin")
+		second := startPlain(t, "clone", "--quiet", "--wait", "--config", cfg, "--source", src, "--target", tgt)
 		second.waitFor(t, "pgtwin: waiting for another pgtwin run on ")
-		first.release(t)
+		letGo()
 		if code := first.wait(t); code != cli.ExitOK {
 			t.Fatalf("first run: exit code %d\n%s", code, first.stderr())
 		}
@@ -110,7 +113,7 @@ func TestOneRunAtATime(t *testing.T) {
 	t.Run("Ctrl-C while waiting", func(t *testing.T) {
 		defer hold(t)()
 		before := stateOf(t, tgt)
-		r := startPgtwin(t, "", "clone", "--quiet", "--wait", "--config", cfg, "--source", src, "--target", tgt)
+		r := startPlain(t, "clone", "--quiet", "--wait", "--config", cfg, "--source", src, "--target", tgt)
 		r.waitFor(t, "pgtwin: waiting for another pgtwin run on ")
 		signal(t, r, os.Interrupt)
 		if code := r.wait(t); code != cli.ExitInterrupted {

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pgtwin/pgtwin/internal/cli"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
@@ -29,8 +28,8 @@ func shopDB(t *testing.T) (db, cfg string) {
 	return db, shopConfig(t)
 }
 
-// cloneRun runs pgtwin in-process; with getenv asking for a hold (holdEnv),
-// stdin releases it.
+// cloneRun runs pgtwin in-process, with the hooks getenv asks for
+// (hooksFromEnv).
 func cloneRun(t *testing.T, getenv func(string) string, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb syncBuf
@@ -38,7 +37,7 @@ func cloneRun(t *testing.T, getenv func(string) string, stdin io.Reader, args ..
 		getenv = os.Getenv
 	}
 	env := cli.Env{Stdin: stdin, Stdout: &out, Stderr: &errb, Getenv: getenv}
-	env = cli.WithHook(env, hooksFromEnv(getenv, args, stdin, &errb))
+	env = cli.WithHook(env, hooksFromEnv(getenv, args))
 	code = cli.Run(context.Background(), args, env)
 	return code, out.String(), errb.String()
 }
@@ -58,7 +57,8 @@ func mask(s string) string {
 // the end of the copy, and one every --progress-interval in between.
 func TestProgressPlain(t *testing.T) {
 	src, cfg := shopSource(t)
-	tgt := pgtest.DSN(pgtest.NewDB(t))
+	tgtDB := pgtest.NewDB(t)
+	tgt := pgtest.DSN(tgtDB)
 	code, stdout, stderr := cloneRun(t, nil, nil, "clone", "--config", cfg, "--source", src, "--target", tgt)
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
@@ -96,24 +96,28 @@ HH:MM:SS pgtwin: analyze
 		}
 	}
 
-	// Held in a long phase, plain progress says so every interval.
-	hold := func(k string) string {
-		if k == holdEnv {
-			return "indexes and constraints"
-		}
-		return os.Getenv(k)
-	}
-	stdin, release := io.Pipe()
-	done := make(chan string)
+	// Held in a long phase, plain progress says so every interval: a
+	// reader of the twin holds the next run in pre-data until the line is
+	// there.
+	letGo := lockTable(t, tgtDB, "public.orders", "ACCESS SHARE")
+	var errb syncBuf
+	done := make(chan int, 1)
 	go func() {
-		_, _, stderr := cloneRun(t, hold, stdin, "clone", "--config", cfg, "--source", src, "--target", tgt, "--progress=plain", "--progress-interval=20ms")
-		done <- stderr
+		env := cli.Env{Stdout: io.Discard, Stderr: &errb, Getenv: os.Getenv}
+		done <- cli.Run(context.Background(), []string{"clone", "--config", cfg, "--source", src, "--target", tgt, "--progress=plain", "--progress-interval=20ms"}, env)
 	}()
-	time.Sleep(200 * time.Millisecond)
-	release.Write([]byte("go\n"))
-	stderr = <-done
-	if !regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d pgtwin: indexes and constraints: 0s so far$`).MatchString(stderr) {
-		t.Errorf("no periodic line while the run was held:\n%s", stderr)
+	periodic := regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d pgtwin: pre-data: 0s so far$`)
+	waitUntil(t, "a periodic line while the run is held", func() bool {
+		select {
+		case code := <-done:
+			t.Fatalf("the run ended (exit %d) before it was held:\n%s", code, errb.String())
+		default:
+		}
+		return len(sessions(t, pgtest.DSN("postgres"), tgtDB, "wait_event_type = 'Lock'")) == 1 && periodic.MatchString(errb.String())
+	})
+	letGo()
+	if code := <-done; code != cli.ExitOK {
+		t.Errorf("exit %d after the reader let go\n%s", code, errb.String())
 	}
 }
 

@@ -102,7 +102,7 @@ type run struct {
 
 	src  *source.Session
 	tgt  *pgx.Conn
-	res  *config.Resolved
+	res  *plan.Resolved
 	plan *plan.Plan
 	ddl  *schema.DDL
 	// load is where the twin goes: the target's transaction, or a file

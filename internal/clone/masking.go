@@ -1,7 +1,6 @@
 package clone
 
 import (
-	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/guard"
 	"github.com/pgtwin/pgtwin/internal/load"
 	"github.com/pgtwin/pgtwin/internal/mask"
@@ -10,7 +9,7 @@ import (
 
 // maskKey reads the masking key when the plan masks any column; ok is
 // false when it masks none. A missing or short key refuses the run.
-func maskKey(res *config.Resolved, p *plan.Plan, getenv func(string) string) (k mask.Key, ok bool, err error) {
+func maskKey(res *plan.Resolved, p *plan.Plan, getenv func(string) string) (k mask.Key, ok bool, err error) {
 	needed := false
 	for _, m := range p.Masks {
 		needed = needed || !m.Keep() && m.Spec.Mask != mask.SQL

@@ -13,15 +13,16 @@ import (
 //	twin.yaml:7: roots[1].limit: must be 0 or more, got -5
 //
 // LINE is left out when unknown, PATH when the problem concerns the file as
-// a whole. Load, Parse, Check and CheckSQL join all the problems they find
-// with errors.Join, one per line, sorted by line; use errors.As to get at
-// the first one, or Problems to list them.
+// a whole. Load and Parse (and plan.Check and plan.CheckSQL, through
+// ErrorList) join all the problems they find with errors.Join, one per
+// line, sorted by line; use errors.As to get at the first one, or Problems
+// to list them.
 type Error struct {
 	File string
 	Line int    // 1-based; 0 when unknown
 	Path string // field path, e.g. roots[1].limit; "" for the whole file
 	Msg  string
-	Err  error // underlying error, e.g. a *pgconn.PgError from CheckSQL
+	Err  error // underlying error, e.g. a *pgconn.PgError from plan.CheckSQL
 }
 
 func (e *Error) Error() string {
@@ -63,6 +64,24 @@ func Problems(err error) []*Error {
 	walk(err)
 	return out
 }
+
+// ErrorList collects the Errors found in one file, for checks of a config
+// made outside this package (plan.Check, plan.CheckSQL): Err sorts and
+// joins them as Load and Parse do.
+type ErrorList struct{ p problems }
+
+// NewErrorList returns an empty list for problems in file.
+func NewErrorList(file string) *ErrorList { return &ErrorList{p: problems{file: file}} }
+
+// Add records a problem at line (0 when unknown) and path; the message is
+// fmt.Sprintf(format, args...).
+func (l *ErrorList) Add(line int, path, format string, args ...any) *Error {
+	return l.p.add(line, path, format, args...)
+}
+
+// Err returns the problems sorted by line (stable), joined, or nil; past
+// 50, the rest are summed up in one last problem.
+func (l *ErrorList) Err() error { return l.p.err() }
 
 // problems collects Errors for one file.
 type problems struct {

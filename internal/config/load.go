@@ -35,8 +35,9 @@ func Load(path string) (*Config, error) {
 // *Error ("FILE:LINE: PATH: MESSAGE"), joined with errors.Join and sorted by
 // line. YAML anchors, aliases and merge keys (<<) are allowed.
 //
-// Parse does not look at any database; Check resolves the names against a
-// catalog and CheckSQL has the server check the SQL fragments.
+// Parse does not look at any database; plan.Check resolves the names
+// against a catalog and plan.CheckSQL has the server check the SQL
+// fragments.
 func Parse(file string, data []byte) (cfg *Config, err error) {
 	defer func() {
 		// The YAML parser has panicked on odd input before; a config file
@@ -293,7 +294,7 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string, line int) 
 				names = append(names, name)
 			}
 			slices.Sort(names)
-			d.fail(kv.key.Line, p, "unknown key%s", didYouMean(key, names))
+			d.fail(kv.key.Line, p, "unknown key%s", DidYouMean(key, names))
 			continue
 		}
 		d.lines[p] = kv.key.Line

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/mask"
 )
 
@@ -51,14 +50,14 @@ func (d *decoder) masking(c *Config) {
 		return
 	}
 	if c.has("masking.key_env") && !d.failed("masking.key_env") && !envNameRE.MatchString(m.KeyEnv) {
-		d.add(c.line("masking.key_env", m.Line), "masking.key_env", "%q is not an environment variable name", m.KeyEnv)
+		d.add(c.Line("masking.key_env", m.Line), "masking.key_env", "%q is not an environment variable name", m.KeyEnv)
 	}
 	if c.has("masking.unlisted") && !d.failed("masking.unlisted") && m.Unlisted != UnlistedRefuse && m.Unlisted != UnlistedWarn {
-		d.add(c.line("masking.unlisted", m.Line), "masking.unlisted", `must be "refuse" or "warn", got %q`, m.Unlisted)
+		d.add(c.Line("masking.unlisted", m.Line), "masking.unlisted", `must be "refuse" or "warn", got %q`, m.Unlisted)
 	}
 	for i, r := range m.Columns {
 		e := fmt.Sprintf("masking.columns[%d]", i)
-		at := func(key string) int { return c.line(e+"."+key, r.Line) }
+		at := func(key string) int { return c.Line(e+"."+key, r.Line) }
 		d.tableName(c, e+".table", r.Table, r.Line)
 		switch {
 		case d.failed(e+".column") || d.failed(e+".columns"):
@@ -67,7 +66,7 @@ func (d *decoder) masking(c *Config) {
 		case r.Column == "" && len(r.Columns) == 0:
 			d.add(r.Line, e, "says which column to mask with column or columns")
 		case r.Column != "":
-			if _, err := parseIdent(r.Column); err != nil {
+			if _, err := ParseIdent(r.Column); err != nil {
 				d.add(at("column"), e+".column", "column %v", err)
 			}
 		default:
@@ -108,7 +107,7 @@ func (d *decoder) masking(c *Config) {
 
 // maskPath checks one json path rule.
 func (d *decoder) maskPath(c *Config, e string, p MaskPath) {
-	at := func(key string) int { return c.line(e+"."+key, p.Line) }
+	at := func(key string) int { return c.Line(e+"."+key, p.Line) }
 	if !d.failed(e + ".path") {
 		switch {
 		case p.Path == "":
@@ -135,7 +134,7 @@ func (d *decoder) maskPath(c *Config, e string, p MaskPath) {
 // maskParams checks that a mask's settings belong to it and that the
 // settings it needs are there.
 func (d *decoder) maskParams(c *Config, e, kind string, p MaskParams, line int) {
-	at := func(key string) int { return c.line(e+"."+key, line) }
+	at := func(key string) int { return c.Line(e+"."+key, line) }
 	only := func(key, masks string, set bool) {
 		if set && !d.failed(e+"."+key) {
 			d.add(at(key), e+"."+key, "is only for mask: %s", masks)
@@ -164,7 +163,7 @@ func (d *decoder) maskParams(c *Config, e, kind string, p MaskParams, line int) 
 			break
 		}
 		for _, col := range TemplateColumns(p.Template) {
-			if _, err := parseIdent(col); err != nil {
+			if _, err := ParseIdent(col); err != nil {
 				d.add(at("template"), e+".template", "{%s}: column %v", col, err)
 			}
 		}
@@ -173,112 +172,8 @@ func (d *decoder) maskParams(c *Config, e, kind string, p MaskParams, line int) 
 
 // unknownMask says a mask name is unknown, with the closest name or the list.
 func unknownMask(name string) string {
-	if s := didYouMean(name, mask.Kinds); s != "" {
+	if s := DidYouMean(name, mask.Kinds); s != "" {
 		return fmt.Sprintf("unknown mask %q%s", name, s)
 	}
 	return fmt.Sprintf("unknown mask %q; the masks are %s", name, strings.Join(mask.Kinds, ", "))
-}
-
-// ResolvedMasking is the masking section with its names resolved.
-type ResolvedMasking struct {
-	KeyEnv   string
-	Unlisted string
-	// Rules has one entry per masked column, in config order.
-	Rules []ResolvedMask
-}
-
-// ResolvedMask is the rule the config gives one column.
-type ResolvedMask struct {
-	Table  catalog.Name
-	Column string
-	Rule   mask.Rule
-	// SQL is the expression of a sql mask; Type is the column's type, which
-	// the expression's value is cast to.
-	SQL  string
-	Type string
-	// Entry names the rule in the config (masking.columns[2]) and Line is
-	// its line, for messages.
-	Entry string
-	Line  int
-}
-
-// Where says where the rule is written: "twin.yaml:12: masking.columns[2]".
-func (r ResolvedMask) Where(file string) string {
-	s := file
-	if s == "" {
-		s = "config"
-	}
-	if r.Line > 0 {
-		s += fmt.Sprintf(":%d", r.Line)
-	}
-	return s + ": " + r.Entry
-}
-
-// maskRule is the mask package's rule for a config rule.
-func maskRule(kind string, p MaskParams, paths []MaskPath) mask.Rule {
-	r := mask.Rule{Mask: kind, Value: p.Value, Template: p.Template}
-	if p.Noise != nil {
-		r.Noise = *p.Noise
-	}
-	if p.Days != nil {
-		r.Days = *p.Days
-	}
-	for _, mp := range paths {
-		r.Paths = append(r.Paths, mask.PathRule{Path: mp.Path, Rule: maskRule(mp.Mask, mp.MaskParams, nil)})
-	}
-	return r
-}
-
-// masking resolves the masking rules: tables and columns must exist, a
-// column is masked by one rule, and a template names columns of its table.
-func (c *checker) masking() {
-	m := c.cfg.Masking
-	if m == nil {
-		return
-	}
-	rm := &ResolvedMasking{KeyEnv: m.KeyEnv, Unlisted: m.Unlisted}
-	if rm.KeyEnv == "" {
-		rm.KeyEnv = DefaultMaskKeyEnv
-	}
-	if rm.Unlisted == "" {
-		rm.Unlisted = UnlistedRefuse
-	}
-	seen := map[catalog.Name]map[string]string{}
-	for i, r := range m.Columns {
-		e := fmt.Sprintf("masking.columns[%d]", i)
-		t := c.table(e+".table", r.Table, r.Line)
-		if t == nil {
-			continue
-		}
-		path := e + ".columns"
-		cols := c.columns(t, path, r.Columns, r.Line)
-		if r.Column != "" {
-			path = e + ".column"
-			cols = nil
-			if col := c.column(t, path, r.Column, r.Line); col != nil {
-				cols = []*catalog.Column{col}
-			}
-		}
-		for _, col := range TemplateColumns(r.Template) {
-			name, _ := parseIdent(col)
-			if t.Column(name) == nil {
-				c.add(e+".template", r.Line, "{%s}: column %s does not exist in table %s%s", col, quoteIdent(name), display(t.Name), didYouMean(name, colNames(t.Columns)))
-			}
-		}
-		line := c.cfg.line(e+".table", r.Line)
-		for _, col := range cols {
-			if seen[t.Name] == nil {
-				seen[t.Name] = map[string]string{}
-			}
-			if first, ok := seen[t.Name][col.Name]; ok {
-				c.add(path, r.Line, "column %s of %s already has a rule (%s)", quoteIdent(col.Name), display(t.Name), first)
-				continue
-			}
-			seen[t.Name][col.Name] = fmt.Sprintf("%s, line %d", e, line)
-			rm.Rules = append(rm.Rules, ResolvedMask{
-				Table: t.Name, Column: col.Name, Rule: maskRule(r.Mask, r.MaskParams, r.Paths), SQL: r.SQL, Type: col.Type, Entry: e, Line: line,
-			})
-		}
-	}
-	c.res.Masking = rm
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pgtwin/pgtwin/internal/catalog"
+	"github.com/pgtwin/pgtwin/internal/ident"
 )
 
 // ParseTableName splits a table name as written in the config into its
@@ -24,8 +24,8 @@ func ParseTableName(s string) (schema, table string, err error) {
 	return parts[0], parts[1], nil
 }
 
-// parseIdent parses a single identifier, such as a schema name.
-func parseIdent(s string) (string, error) {
+// ParseIdent parses a single identifier, such as a schema name.
+func ParseIdent(s string) (string, error) {
 	parts, err := parseName(s, 1)
 	if err != nil {
 		return "", fmt.Errorf("name %q: %w", s, err)
@@ -117,10 +117,7 @@ func isSpace(c byte) bool {
 
 // quoteIdent writes an identifier as the config accepts it: plain when it
 // reads back unchanged, double-quoted otherwise.
-func quoteIdent(s string) string { return catalog.QuoteIfNeeded(s) }
-
-// display writes a table name for messages, in the config's syntax.
-func display(n catalog.Name) string { return n.Display() }
+func quoteIdent(s string) string { return ident.QuoteIfNeeded(s) }
 
 // asciiLower folds A-Z only, as PostgreSQL folds unquoted identifiers in
 // multi-byte encodings.

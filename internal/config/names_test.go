@@ -60,8 +60,8 @@ func TestQuoteIdent(t *testing.T) {
 		if in == "" {
 			continue
 		}
-		if back, err := parseIdent(quoteIdent(in)); err != nil || back != in {
-			t.Errorf("parseIdent(quoteIdent(%q)) = %q, %v", in, back, err)
+		if back, err := ParseIdent(quoteIdent(in)); err != nil || back != in {
+			t.Errorf("ParseIdent(quoteIdent(%q)) = %q, %v", in, back, err)
 		}
 	}
 }
@@ -117,8 +117,8 @@ func TestCheckFragment(t *testing.T) {
 		"created_at > now() - interval '1 day'",
 	}
 	for _, s := range ok {
-		if err := checkFragment(s); err != nil {
-			t.Errorf("checkFragment(%q) = %v", s, err)
+		if err := CheckFragment(s); err != nil {
+			t.Errorf("CheckFragment(%q) = %v", s, err)
 		}
 	}
 	bad := map[string]string{
@@ -134,8 +134,8 @@ func TestCheckFragment(t *testing.T) {
 		"x = 1 /* a */ ) union (": "found ')' at character 15 without a matching '('",
 	}
 	for s, want := range bad {
-		if err := checkFragment(s); err == nil || err.Error() != want {
-			t.Errorf("checkFragment(%q) = %v, want %s", s, err, want)
+		if err := CheckFragment(s); err == nil || err.Error() != want {
+			t.Errorf("CheckFragment(%q) = %v, want %s", s, err, want)
 		}
 	}
 }

@@ -13,6 +13,15 @@ import (
 // read off the test case.
 func src(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
 
+func mustLoad(t *testing.T, path string) *Config {
+	t.Helper()
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -238,7 +247,7 @@ func TestParseFull(t *testing.T) {
 		v[0].References != "users" || v[0].ReferencedColumns[0] != "external_id" || v[0].Line != 53 {
 		t.Errorf("virtual_foreign_keys %+v", v)
 	}
-	if l := cfg.line("roots[0].where", 0); l != 26 {
+	if l := cfg.Line("roots[0].where", 0); l != 26 {
 		t.Errorf("line of roots[0].where = %d, want 26", l)
 	}
 }

@@ -5,14 +5,14 @@ import (
 	"strings"
 )
 
-// checkFragment reports why s cannot stand, as it is, between the
+// CheckFragment reports why s cannot stand, as it is, between the
 // parentheses of "WHERE (…)" or after "ORDER BY": a ';' outside quotes and
 // comments (a second statement), a ')' that closes more than it opened (an
 // escape from the parentheses), or an unterminated quote or comment. It
 // knows PostgreSQL's lexical rules for strings ('…', E'…' with backslash
 // escapes, $tag$…$tag$), quoted identifiers and comments (-- and nested
-// /* */); everything else is left to the server (CheckSQL).
-func checkFragment(s string) error {
+// /* */); everything else is left to the server (plan.CheckSQL).
+func CheckFragment(s string) error {
 	var open []int                                           // indexes of unclosed '('
 	pos := func(i int) int { return len([]rune(s[:i])) + 1 } // 1-based, in characters
 	for i := 0; i < len(s); {

@@ -49,8 +49,8 @@ func maxTypo(s string) int {
 	}
 }
 
-// didYouMean formats a suggestion, or "" when there is none.
-func didYouMean(s string, candidates []string) string {
+// DidYouMean formats a suggestion ("; did you mean users?"), or "" when there is none.
+func DidYouMean(s string, candidates []string) string {
 	if c := closest(s, candidates); c != "" {
 		return "; did you mean " + c + "?"
 	}

@@ -1,8 +1,10 @@
-// Package config loads and checks pgtwin's YAML config (version 1).
+// Package config loads and checks pgtwin's YAML config (version 1). It only
+// parses: it knows neither the database catalog nor the server.
 //
 // Loading is strict: an unknown key, a wrong version, or a value of the wrong
-// shape is an error naming the file and line. Check then resolves table and
-// column names against a source catalog, and CheckSQL has the source server
+// shape is an error naming the file and line. Matching the config against
+// the source lives in package plan: plan.Check resolves table and column
+// names against a source catalog, and plan.CheckSQL has the source server
 // check every user-written SQL fragment in a read-only transaction.
 package config
 

@@ -9,9 +9,9 @@ import (
 	"strings"
 )
 
-// line returns the line of the key at path, or fallback when Parse did not
+// Line returns the line of the key at path, or fallback when Parse did not
 // record one.
-func (c *Config) line(path string, fallback int) int {
+func (c *Config) Line(path string, fallback int) int {
 	if l, ok := c.lines[path]; ok {
 		return l
 	}
@@ -34,7 +34,7 @@ func (d *decoder) validate(c *Config, top int) {
 		case !c.has("version"):
 			d.add(top, "version", `missing; the config starts with "version: 1"`)
 		case c.Version != 1:
-			d.add(c.line("version", top), "", "version %d is not supported; this pgtwin reads version 1", c.Version)
+			d.add(c.Line("version", top), "", "version %d is not supported; this pgtwin reads version 1", c.Version)
 		}
 	}
 	d.endpoints(c)
@@ -69,20 +69,20 @@ func (d *decoder) validate(c *Config, top int) {
 	for i, t := range c.Tables {
 		e := fmt.Sprintf("tables[%d]", i)
 		if d.tableName(c, e+".table", t.Table, t.Line) {
-			claims = append(claims, claim{e + ".table", t.Table, "table rule", c.line(e+".table", t.Line)})
+			claims = append(claims, claim{e + ".table", t.Table, "table rule", c.Line(e+".table", t.Line)})
 		}
 		switch {
 		case d.failed(e + ".copy"):
 		case t.Copy == "":
-			d.add(c.line(e+".copy", t.Line), e+".copy", `missing; use "all" (every row) or "schema" (no rows)`)
+			d.add(c.Line(e+".copy", t.Line), e+".copy", `missing; use "all" (every row) or "schema" (no rows)`)
 		case t.Copy != CopyAll && t.Copy != CopySchema:
-			d.add(c.line(e+".copy", t.Line), e+".copy", `must be "all" or "schema", got %q`, t.Copy)
+			d.add(c.Line(e+".copy", t.Line), e+".copy", `must be "all" or "schema", got %q`, t.Copy)
 		}
 	}
 
 	for i, r := range c.Roots {
 		e := fmt.Sprintf("roots[%d]", i)
-		at := func(key string) int { return c.line(e+"."+key, r.Line) }
+		at := func(key string) int { return c.Line(e+"."+key, r.Line) }
 		if d.tableName(c, e+".table", r.Table, r.Line) {
 			claims = append(claims, claim{e + ".table", r.Table, "root", at("table")})
 		}
@@ -134,7 +134,7 @@ func (d *decoder) endpoints(c *Config) {
 			continue
 		}
 		if !envNameRE.MatchString(ep.e.URLEnv) {
-			d.add(c.line(p, ep.e.Line), p, "%q is not an environment variable name", ep.e.URLEnv)
+			d.add(c.Line(p, ep.e.Line), p, "%q is not an environment variable name", ep.e.URLEnv)
 		}
 	}
 }
@@ -143,11 +143,11 @@ func (d *decoder) endpoints(c *Config) {
 func (d *decoder) foreignKeyRules(c *Config) {
 	for i, f := range c.ForeignKeys {
 		e := fmt.Sprintf("foreign_keys[%d]", i)
-		at := func(key string) int { return c.line(e+"."+key, f.Line) }
+		at := func(key string) int { return c.Line(e+"."+key, f.Line) }
 		d.tableName(c, e+".table", f.Table, f.Line)
 		d.columnList(c, e+".columns", f.Columns, f.Line)
 		if (c.has(e+".name") || f.Name != "") && !d.failed(e+".name") {
-			if _, err := parseIdent(f.Name); err != nil {
+			if _, err := ParseIdent(f.Name); err != nil {
 				d.add(at("name"), e+".name", "%v", err)
 			}
 		}
@@ -174,12 +174,12 @@ func (d *decoder) virtualForeignKeys(c *Config) {
 		d.tableName(c, e+".table", v.Table, v.Line)
 		d.tableName(c, e+".references", v.References, v.Line)
 		if len(v.Columns) == 0 && !d.failed(e+".columns") {
-			d.add(c.line(e+".columns", v.Line), e+".columns", "missing; list the referencing columns")
+			d.add(c.Line(e+".columns", v.Line), e+".columns", "missing; list the referencing columns")
 		}
 		d.columnList(c, e+".columns", v.Columns, v.Line)
 		d.columnList(c, e+".referenced_columns", v.ReferencedColumns, v.Line)
 		if !d.bad[e] && len(v.ReferencedColumns) > 0 && len(v.Columns) > 0 && len(v.ReferencedColumns) != len(v.Columns) {
-			d.add(c.line(e+".referenced_columns", v.Line), e+".referenced_columns",
+			d.add(c.Line(e+".referenced_columns", v.Line), e+".referenced_columns",
 				"has %s but columns has %d", plural(len(v.ReferencedColumns), "column"), len(v.Columns))
 		}
 	}
@@ -190,7 +190,7 @@ func (d *decoder) virtualForeignKeys(c *Config) {
 func conflictMsg(first, what string, c *Config) string {
 	fwhat, fentry, _ := strings.Cut(first, "|")
 	where := fentry
-	if l := c.line(fentry+".table", 0); l > 0 {
+	if l := c.Line(fentry+".table", 0); l > 0 {
 		where = fmt.Sprintf("%s, line %d", fentry, l)
 	}
 	switch {
@@ -208,7 +208,7 @@ func (d *decoder) tableName(c *Config, path, raw string, fallback int) bool {
 	if d.failed(path) {
 		return false
 	}
-	line := c.line(path, fallback)
+	line := c.Line(path, fallback)
 	if strings.TrimSpace(raw) == "" {
 		if c.has(path) {
 			d.add(line, path, "must not be empty")
@@ -232,8 +232,8 @@ func (d *decoder) columnList(c *Config, path string, cols []string, fallback int
 	seen := map[string]bool{}
 	for i, col := range cols {
 		p := fmt.Sprintf("%s[%d]", path, i)
-		line := c.line(p, c.line(path, fallback))
-		name, err := parseIdent(col)
+		line := c.Line(p, c.Line(path, fallback))
+		name, err := ParseIdent(col)
 		if err != nil {
 			d.add(line, p, "column %v", err)
 			continue
@@ -250,8 +250,8 @@ func (d *decoder) schemaList(c *Config, path string, names []string) {
 	seen := map[string]bool{}
 	for i, s := range names {
 		p := fmt.Sprintf("%s[%d]", path, i)
-		line := c.line(p, c.Schemas.Line)
-		name, err := parseIdent(s)
+		line := c.Line(p, c.Schemas.Line)
+		name, err := ParseIdent(s)
 		if err != nil {
 			d.add(line, p, "schema %v", err)
 			continue
@@ -269,12 +269,12 @@ func (d *decoder) fragment(c *Config, path, sql string, fallback int) {
 	if d.failed(path) || !c.has(path) && sql == "" {
 		return
 	}
-	line := c.line(path, fallback)
+	line := c.Line(path, fallback)
 	if strings.TrimSpace(sql) == "" {
 		d.add(line, path, "must not be empty")
 		return
 	}
-	if err := checkFragment(sql); err != nil {
+	if err := CheckFragment(sql); err != nil {
 		d.add(line, path, "%v", err)
 	}
 }
@@ -296,7 +296,7 @@ func plural(n int, word string) string {
 // budgets checks the budgets: a positive row count, size and duration.
 func (d *decoder) budgets(c *Config) {
 	b := c.Budgets
-	at := func(key string) int { return c.line("budgets."+key, b.Line) }
+	at := func(key string) int { return c.Line("budgets."+key, b.Line) }
 	if b.MaxRows != nil && !d.failed("budgets.max_rows") && *b.MaxRows < 1 {
 		d.add(at("max_rows"), "budgets.max_rows", "must be 1 or more, got %d", *b.MaxRows)
 	}

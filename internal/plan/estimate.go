@@ -17,7 +17,7 @@ import (
 // EXPLAINs the very query the extraction runs (RootQuery), percent
 // sampling included; the planner cannot know how a hash spreads, so it
 // guesses the sample's share of those roots.
-func EstimateRoots(ctx context.Context, tx pgx.Tx, cat *catalog.Catalog, res *config.Resolved) (map[catalog.Name]int64, error) {
+func EstimateRoots(ctx context.Context, tx pgx.Tx, cat *catalog.Catalog, res *Resolved) (map[catalog.Name]int64, error) {
 	out := map[catalog.Name]int64{}
 	for _, r := range res.Roots {
 		t := cat.Table(r.Table)
@@ -31,7 +31,7 @@ func EstimateRoots(ctx context.Context, tx pgx.Tx, cat *catalog.Catalog, res *co
 		if r.Percent != nil {
 			rq.Percent, rq.Limit = nil, nil
 		}
-		q := "EXPLAIN (FORMAT JSON) " + RootQuery(t, rq, "1")
+		q := "EXPLAIN (FORMAT JSON) " + RootQuery(t, rq, "1").SQL
 		var raw []byte
 		if err := tx.QueryRow(ctx, q).Scan(&raw); err != nil {
 			return nil, fmt.Errorf("estimate root %s: %w", r.Table.Display(), err)
@@ -53,15 +53,9 @@ func EstimateRoots(ctx context.Context, tx pgx.Tx, cat *catalog.Catalog, res *co
 	return out, nil
 }
 
-// RootQuery is the SELECT of columns cols that picks a root's rows of
-// table t: config.RootQuery, the query the extraction copies.
-func RootQuery(t *catalog.Table, r config.ResolvedRoot, cols string) string {
-	return config.RootQuery(t, r, cols).SQL
-}
-
 func rows(t *catalog.Table) int64 { return max(t.EstimatedRows, 0) }
 
-func (p *Plan) rootEstimate(r config.ResolvedRoot, rootRows map[catalog.Name]int64, cat *catalog.Catalog) int64 {
+func (p *Plan) rootEstimate(r ResolvedRoot, rootRows map[catalog.Name]int64, cat *catalog.Catalog) int64 {
 	total := rows(cat.Table(r.Table))
 	n := total
 	est, explained := rootRows[r.Table]
@@ -92,7 +86,7 @@ func (p *Plan) rootEstimate(r config.ResolvedRoot, rootRows map[catalog.Name]int
 // — and the parents not already selected are added as if independent of
 // those. Edges inside a cycle are left out of the up pass; every estimate
 // is capped by the table's size.
-func (p *Plan) estimate(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name]int64, downOrder []catalog.Name) {
+func (p *Plan) estimate(cat *catalog.Catalog, res *Resolved, rootRows map[catalog.Name]int64, downOrder []catalog.Name) {
 	size := func(n catalog.Name) float64 { return float64(rows(cat.Table(n))) }
 	// base: rows selected by roots (reached down) and by copy: all (not).
 	base, whole := map[catalog.Name]float64{}, map[catalog.Name]bool{}

@@ -59,7 +59,7 @@ type link struct {
 
 // planMasking spreads the config's masking rules over the columns linked
 // to them by foreign keys, and checks that each mask fits its column.
-func (p *Plan) planMasking(cat *catalog.Catalog, res *config.Resolved, fks []*catalog.ForeignKey) {
+func (p *Plan) planMasking(cat *catalog.Catalog, res *Resolved, fks []*catalog.ForeignKey) {
 	p.Masks = []*MaskedColumn{}
 	if res.Masking == nil {
 		return
@@ -74,7 +74,7 @@ func (p *Plan) planMasking(cat *catalog.Catalog, res *config.Resolved, fks []*ca
 		}
 		return g
 	}
-	misfit := map[*config.ResolvedMask]bool{}
+	misfit := map[*ResolvedMask]bool{}
 	for _, c := range order {
 		r, m := owner[c], masked[c]
 		t := cat.Table(c.table)
@@ -135,7 +135,7 @@ func (p *Plan) planMasking(cat *catalog.Catalog, res *config.Resolved, fks []*ca
 // claimColumns gives each rule its column and, breadth first, every column
 // linked to it by a foreign key; a column claimed by two different rules
 // is a problem. order lists the claimed columns as they were reached.
-func (p *Plan) claimColumns(res *config.Resolved, fks []*catalog.ForeignKey) (owner map[colRef]*config.ResolvedMask, masked map[colRef]*MaskedColumn, order []colRef) {
+func (p *Plan) claimColumns(res *Resolved, fks []*catalog.ForeignKey) (owner map[colRef]*ResolvedMask, masked map[colRef]*MaskedColumn, order []colRef) {
 	links := map[colRef][]link{}
 	for _, fk := range fks {
 		if !res.Included(fk.Child) || !res.Included(fk.Parent) {
@@ -147,7 +147,7 @@ func (p *Plan) claimColumns(res *config.Resolved, fks []*catalog.ForeignKey) (ow
 			links[pc] = append(links[pc], link{c, fk})
 		}
 	}
-	owner = map[colRef]*config.ResolvedMask{}
+	owner = map[colRef]*ResolvedMask{}
 	masked = map[colRef]*MaskedColumn{}
 	for i := range res.Masking.Rules {
 		r := &res.Masking.Rules[i]
@@ -188,11 +188,11 @@ func columnNum(cat *catalog.Catalog, m *MaskedColumn) int {
 	return int(cat.Table(m.Name).Column(m.Column).Num)
 }
 
-func sameRule(a, b *config.ResolvedMask) bool {
+func sameRule(a, b *ResolvedMask) bool {
 	return reflect.DeepEqual(a.Rule, b.Rule) && a.SQL == b.SQL
 }
 
-func describeRule(r *config.ResolvedMask) string {
+func describeRule(r *ResolvedMask) string {
 	if len(r.Rule.Paths) > 0 {
 		return "json paths"
 	}
@@ -326,7 +326,7 @@ type PersonalColumn struct {
 // config does about them: without a masking section they are copied as
 // they are (a warning); with one, a column without a rule refuses the run
 // (unlisted: refuse, a problem) or is a warning (unlisted: warn).
-func (p *Plan) CheckPersonal(found []PersonalColumn, res *config.Resolved) {
+func (p *Plan) CheckPersonal(found []PersonalColumn, res *Resolved) {
 	covered := map[[2]string]bool{}
 	for _, m := range p.Masks {
 		covered[[2]string{m.Table, m.Column}] = true

@@ -45,7 +45,7 @@ func maskPlan(t *testing.T, yaml string) *plan.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := config.Check(cfg, people())
+	res, err := plan.Check(cfg, people())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestPersonalColumns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := config.Check(cfg, people())
+			res, err := plan.Check(cfg, people())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,11 @@
 // which tables a twin contains, why, and which foreign keys are followed in
 // which direction; and explains that as text, JSON or Graphviz DOT.
 //
+// It is also where a parsed config (package config) meets the database:
+// Check resolves the config's names against the source catalog into a
+// Resolved, CheckSQL has the source server check its SQL fragments, and
+// RootQuery builds the one query that selects a root's rows.
+//
 // The rules (see DESIGN.md, "How a subset is chosen"): roots select rows;
 // every selected row pulls in its parents (up), unless the key is cut;
 // rows reached down from a root pull in their children (down) along every
@@ -105,7 +110,7 @@ type Totals struct {
 // Build makes the plan. rootRows holds the server's estimate of each root's
 // row count (see EstimateRoots); roots missing from it are estimated from
 // the table's size.
-func Build(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name]int64) *Plan {
+func Build(cat *catalog.Catalog, res *Resolved, rootRows map[catalog.Name]int64) *Plan {
 	var included []catalog.Name
 	for _, t := range cat.Tables {
 		if res.Included(t.Name) {
@@ -204,7 +209,7 @@ func Build(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name
 
 // finish gives each table its role, estimates the rows, lists the roots and
 // cycles, and adds the warnings, the masked columns and the totals.
-func (p *Plan) finish(cat *catalog.Catalog, res *config.Resolved, rootRows map[catalog.Name]int64, downOrder []catalog.Name) {
+func (p *Plan) finish(cat *catalog.Catalog, res *Resolved, rootRows map[catalog.Name]int64, downOrder []catalog.Name) {
 	schemaOnly := func(n catalog.Name) bool { return res.Copy[n] == config.CopySchema }
 	for _, t := range p.Tables {
 		switch {
@@ -241,7 +246,7 @@ func (p *Plan) finish(cat *catalog.Catalog, res *config.Resolved, rootRows map[c
 
 // Selector describes how a root picks rows, e.g. "where status = 'paid'
 // order by id limit 10".
-func Selector(r config.ResolvedRoot) string {
+func Selector(r ResolvedRoot) string {
 	s := ""
 	add := func(part string) {
 		if s != "" {

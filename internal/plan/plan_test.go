@@ -47,11 +47,11 @@ func shop() (*catalog.Catalog, map[string]*catalog.ForeignKey) {
 func TestRolesAndDirections(t *testing.T) {
 	cat, fks := shop()
 	limit := int64(10)
-	res := &config.Resolved{
+	res := &plan.Resolved{
 		Schemas: []string{"public"},
 		Copy:    map[catalog.Name]string{name("countries"): config.CopyAll, name("logs"): config.CopySchema},
-		Roots:   []config.ResolvedRoot{{Table: name("users"), OrderBy: "id", Limit: &limit}},
-		Rules: map[*catalog.ForeignKey]config.ResolvedFKRule{
+		Roots:   []plan.ResolvedRoot{{Table: name("users"), OrderBy: "id", Limit: &limit}},
+		Rules: map[*catalog.ForeignKey]plan.ResolvedFKRule{
 			fks["orders_coupon_id_fkey"]:  {FollowChildren: true, Cut: true},
 			fks["users_referred_by_fkey"]: {FollowChildren: false},
 		},
@@ -116,10 +116,10 @@ func TestRolesAndDirections(t *testing.T) {
 
 func TestWarnings(t *testing.T) {
 	cat, _ := shop()
-	res := &config.Resolved{
+	res := &plan.Resolved{
 		Schemas: []string{"public"},
 		Copy:    map[catalog.Name]string{name("users"): config.CopySchema},
-		Roots:   []config.ResolvedRoot{{Table: name("orders"), All: true}},
+		Roots:   []plan.ResolvedRoot{{Table: name("orders"), All: true}},
 	}
 	p := plan.Build(cat, res, nil)
 	want := []string{

@@ -12,7 +12,7 @@ import (
 // a warning.
 const largeTable = 10000
 
-func (p *Plan) warn(cat *catalog.Catalog, res *config.Resolved) {
+func (p *Plan) warn(cat *catalog.Catalog, res *Resolved) {
 	var unreached, unanalyzed []string
 	for _, t := range p.Tables {
 		switch {

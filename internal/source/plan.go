@@ -18,8 +18,8 @@ import (
 // the plan. Config mistakes come back as *config.Error values (see
 // config.Problems); a table whose rows a policy would hide from the role
 // as a *RowSecurityError.
-func (s *Session) Plan(ctx context.Context, cfg *config.Config) (*config.Resolved, *plan.Plan, error) {
-	res, err := config.Check(cfg, s.Catalog)
+func (s *Session) Plan(ctx context.Context, cfg *config.Config) (*plan.Resolved, *plan.Plan, error) {
+	res, err := plan.Check(cfg, s.Catalog)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -28,7 +28,7 @@ func (s *Session) Plan(ctx context.Context, cfg *config.Config) (*config.Resolve
 	if err := s.checkRowSecurity(ctx, plan.Build(s.Catalog, res, nil)); err != nil {
 		return nil, nil, err
 	}
-	if err := config.CheckSQL(ctx, s.Tx, res); err != nil {
+	if err := plan.CheckSQL(ctx, s.Tx, res); err != nil {
 		return nil, nil, err
 	}
 	estimates, err := plan.EstimateRoots(ctx, s.Tx, s.Catalog, res)
@@ -49,7 +49,7 @@ func (s *Session) Plan(ctx context.Context, cfg *config.Config) (*config.Resolve
 // personal finds the twin's columns that look personal: by their
 // definition, and by a small sample of their values read in the snapshot.
 // A table the sample cannot read becomes a warning of the plan.
-func (s *Session) personal(ctx context.Context, res *config.Resolved) ([]plan.PersonalColumn, []string, error) {
+func (s *Session) personal(ctx context.Context, res *plan.Resolved) ([]plan.PersonalColumn, []string, error) {
 	included := func(n catalog.Name) bool {
 		return res.Included(n) && res.Copy[n] != config.CopySchema
 	}

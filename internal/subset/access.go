@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
-	"github.com/pgtwin/pgtwin/internal/config"
+	"github.com/pgtwin/pgtwin/internal/plan"
 )
 
 // Access is how a lookup reads the rows its keys ask for.
@@ -69,7 +69,7 @@ func (e *engine) lookup(ctx context.Context, es *edgeState, ts *tableState, cols
 		}
 		sql := "SELECT " + ts.selectList + " FROM " + ts.from
 		if where != "" {
-			sql += " WHERE " + config.Condition(where)
+			sql += " WHERE " + plan.Condition(where)
 		}
 		return e.fetch(ctx, ts, "COPY ("+sql+") TO STDOUT", m, filter)
 	case AccessSet:
@@ -132,7 +132,7 @@ func childrenOfAllQuery(es *edgeState) string {
 			quoteColumns(es.fk.ChildColumns), quoteColumns(es.fk.ParentColumns), es.parent.from))
 	}
 	if es.childrenWhere != "" {
-		conds = append(conds, config.Condition(es.childrenWhere))
+		conds = append(conds, plan.Condition(es.childrenWhere))
 	}
 	return "COPY (SELECT " + c.selectList + " FROM " + c.from + " WHERE " + strings.Join(conds, " AND ") + ") TO STDOUT"
 }

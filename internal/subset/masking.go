@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/copytext"
 	"github.com/pgtwin/pgtwin/internal/mask"
 	"github.com/pgtwin/pgtwin/internal/plan"
@@ -126,5 +125,5 @@ func (rm *rowMasker) apply(out []byte, fields [][]byte) ([]byte, error) {
 // sqlMasked returns the select-list item of a column masked by a sql mask:
 // the expression, cast to the column's type.
 func sqlMasked(expr, typ string) string {
-	return "CAST(" + config.Condition(expr) + " AS " + typ + ")"
+	return "CAST(" + plan.Condition(expr) + " AS " + typ + ")"
 }

@@ -123,7 +123,7 @@ func runSubset(t *testing.T, failAfter int, key string) (*captureSink, []subset.
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := config.Check(cfg, cat)
+	res, err := plan.Check(cfg, cat)
 	if err != nil {
 		t.Fatal(err)
 	}

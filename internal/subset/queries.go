@@ -6,13 +6,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pgtwin/pgtwin/internal/config"
+	"github.com/pgtwin/pgtwin/internal/plan"
 )
 
-// rootQuery copies a root's rows: the query config.RootQuery builds,
+// rootQuery copies a root's rows: the query plan.RootQuery builds,
 // the one the plan's estimate EXPLAINs.
-func rootQuery(ts *tableState, r config.ResolvedRoot) string {
-	return "COPY (" + config.RootQuery(ts.t, r, ts.selectList).SQL + ") TO STDOUT"
+func rootQuery(ts *tableState, r plan.ResolvedRoot) string {
+	return "COPY (" + plan.RootQuery(ts.t, r, ts.selectList).SQL + ") TO STDOUT"
 }
 
 func quoteColumns(cols []string) string {
@@ -36,7 +36,7 @@ func lookupQuery(ts *tableState, cols []string, arrays []string, where string) s
 	q := fmt.Sprintf("SELECT %s FROM %s WHERE (%s) IN (SELECT %s FROM unnest(%s) AS u(%s))",
 		ts.selectList, ts.from, quoteColumns(cols), strings.Join(sel, ", "), strings.Join(arrays, ", "), strings.Join(names, ", "))
 	if where != "" {
-		q += " AND " + config.Condition(where)
+		q += " AND " + plan.Condition(where)
 	}
 	return "COPY (" + q + ") TO STDOUT"
 }

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
-	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/plan"
 )
 
@@ -18,23 +17,23 @@ func TestEstimateExplainsTheExtraction(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		t    *catalog.Table
-		r    config.ResolvedRoot
+		r    plan.ResolvedRoot
 		want string
 	}{
 		{"where, order_by and limit", users,
-			config.ResolvedRoot{Table: users.Name, Where: "id > 0", OrderBy: "id DESC", Limit: &limit},
+			plan.ResolvedRoot{Table: users.Name, Where: "id > 0", OrderBy: "id DESC", Limit: &limit},
 			"SELECT id, email FROM ONLY \"public\".\"users\" WHERE (\nid > 0\n) ORDER BY\nid DESC\nLIMIT 10"},
 		{"percent", users,
-			config.ResolvedRoot{Table: users.Name, Where: "id > 0", Percent: &percent},
+			plan.ResolvedRoot{Table: users.Name, Where: "id > 0", Percent: &percent},
 			"SELECT id, email FROM ONLY \"public\".\"users\" WHERE (\nid > 0\n) AND (hashtextextended(ROW(\"id\")::text, 0) & 1048575) < 52428"},
 		{"percent and limit, no key, partitioned", events,
-			config.ResolvedRoot{Table: events.Name, Percent: &percent, Limit: &limit},
+			plan.ResolvedRoot{Table: events.Name, Percent: &percent, Limit: &limit},
 			"SELECT id, email FROM \"public\".\"events\" WHERE (hashtextextended(ROW(tableoid, ctid)::text, 0) & 1048575) < 52428 ORDER BY\ntableoid, ctid\nLIMIT 10"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := &tableState{t: tc.t, from: config.FromClause(tc.t), selectList: "id, email"}
+			ts := &tableState{t: tc.t, from: plan.FromClause(tc.t), selectList: "id, email"}
 			extraction := rootQuery(ts, tc.r)
-			estimate := "COPY (" + plan.RootQuery(tc.t, tc.r, ts.selectList) + ") TO STDOUT"
+			estimate := "COPY (" + plan.RootQuery(tc.t, tc.r, ts.selectList).SQL + ") TO STDOUT"
 			if extraction != estimate {
 				t.Errorf("extraction:\n%s\nestimate:\n%s", extraction, estimate)
 			}

@@ -126,7 +126,7 @@ const (
 
 // Run copies the plan's rows from src to sink and returns per-table
 // statistics in the catalog's table order.
-func Run(ctx context.Context, src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved, p *plan.Plan, opts Options) ([]TableStats, error) {
+func Run(ctx context.Context, src Source, sink Sink, cat *catalog.Catalog, res *plan.Resolved, p *plan.Plan, opts Options) ([]TableStats, error) {
 	e, err := newEngine(src, sink, cat, res, p, opts)
 	if err != nil {
 		return nil, err
@@ -156,7 +156,7 @@ type engine struct {
 	readers    []Source
 	sink       Sink
 	binarySink Sink
-	res        *config.Resolved
+	res        *plan.Resolved
 	batch      int
 	access     Access
 
@@ -218,7 +218,7 @@ type edgeState struct {
 	downPending        keyQueue // parent key values whose children to look up
 }
 
-func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved, p *plan.Plan, opts Options) (*engine, error) {
+func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *plan.Resolved, p *plan.Plan, opts Options) (*engine, error) {
 	e := &engine{src: src, readers: opts.Readers, sink: sink, binarySink: opts.BinarySink, res: res, batch: opts.BatchSize, access: opts.Access,
 		tables:  map[catalog.Name]*tableState{},
 		maxRows: math.MaxInt64, maxBytes: math.MaxInt64, nextRows: math.MaxInt64, nextBytes: math.MaxInt64, onRows: opts.OnRows}
@@ -308,10 +308,10 @@ func newEngine(src Source, sink Sink, cat *catalog.Catalog, res *config.Resolved
 // newTableState prepares the copying of table t: its columns and select
 // list (sql masks evaluated by the source), its row identity, its masker,
 // and whether its rows can pass through in binary.
-func newTableState(t *catalog.Table, res *config.Resolved, masks []*plan.MaskedColumn, key mask.Key) (*tableState, error) {
+func newTableState(t *catalog.Table, res *plan.Resolved, masks []*plan.MaskedColumn, key mask.Key) (*tableState, error) {
 	ts := &tableState{t: t, copied: newKeySet(), downDone: newKeySet(), whole: res.Copy[t.Name] == config.CopyAll}
 	ts.stats.Table = t.Name
-	ts.from = config.FromClause(t)
+	ts.from = plan.FromClause(t)
 	sqlMasks := map[string]string{}
 	for _, m := range masks {
 		if m.Spec.Mask == mask.SQL {
@@ -357,7 +357,7 @@ func newTableState(t *catalog.Table, res *config.Resolved, masks []*plan.MaskedC
 const firstNormalOID = 16384
 
 // wholeRoot reports whether a root selects every row of its table.
-func wholeRoot(r config.ResolvedRoot) bool {
+func wholeRoot(r plan.ResolvedRoot) bool {
 	return r.All || (r.Where == "" && r.Limit == nil && r.Percent != nil && *r.Percent >= 100)
 }
 

@@ -1,4 +1,4 @@
-package config
+package plan
 
 import (
 	"cmp"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
+	"github.com/pgtwin/pgtwin/internal/config"
 )
 
 // Check resolves a parsed config against a source catalog: schema, table
@@ -15,16 +16,16 @@ import (
 // table names must be found in exactly one included schema, foreign-key
 // rules must name exactly one foreign key, cut needs a nullable key, and
 // virtual foreign keys must point at a primary or unique key with columns
-// of the same types. Every problem is reported as a *Error, joined and
-// sorted by line.
+// of the same types. Every problem is reported as a *config.Error, joined
+// and sorted by line.
 //
-// Check expects a Config from Load or Parse; for one built in code it
-// resolves the names but does not repeat Parse's checks.
-func Check(cfg *Config, cat *catalog.Catalog) (*Resolved, error) {
+// Check expects a Config from config.Load or config.Parse; for one built in
+// code it resolves the names but does not repeat config.Parse's checks.
+func Check(cfg *config.Config, cat *catalog.Catalog) (*Resolved, error) {
 	c := &checker{
 		cfg:      cfg,
 		cat:      cat,
-		p:        &problems{file: cfg.File},
+		p:        config.NewErrorList(cfg.File),
 		included: map[string]bool{},
 		excluded: map[string]bool{},
 		owner:    map[catalog.Name]string{},
@@ -32,7 +33,7 @@ func Check(cfg *Config, cat *catalog.Catalog) (*Resolved, error) {
 			File:  cfg.File,
 			Copy:  map[catalog.Name]string{},
 			Rules: map[*catalog.ForeignKey]ResolvedFKRule{},
-			lines: cfg.lines,
+			cfg:   cfg,
 			cat:   cat,
 		},
 	}
@@ -41,16 +42,16 @@ func Check(cfg *Config, cat *catalog.Catalog) (*Resolved, error) {
 	c.virtualFKs()
 	c.fkRules()
 	c.masking()
-	if err := c.p.err(); err != nil {
+	if err := c.p.Err(); err != nil {
 		return nil, err
 	}
 	return c.res, nil
 }
 
 type checker struct {
-	cfg      *Config
+	cfg      *config.Config
 	cat      *catalog.Catalog
-	p        *problems
+	p        *config.ErrorList
 	included map[string]bool
 	excluded map[string]bool         // named in schemas.exclude
 	owner    map[catalog.Name]string // table -> entry with a root or table rule
@@ -58,7 +59,7 @@ type checker struct {
 }
 
 func (c *checker) add(path string, fallback int, format string, args ...any) {
-	c.p.add(c.cfg.line(path, fallback), path, format, args...)
+	c.p.Add(c.cfg.Line(path, fallback), path, format, args...)
 }
 
 func (c *checker) schemas() {
@@ -70,13 +71,13 @@ func (c *checker) schemas() {
 		var out []string
 		for i, raw := range list {
 			p := fmt.Sprintf("schemas.%s[%d]", key, i)
-			s, err := parseIdent(raw)
+			s, err := config.ParseIdent(raw)
 			if err != nil {
 				c.add(p, c.cfg.Schemas.Line, "schema %v", err)
 				continue
 			}
 			if !exists[s] {
-				c.add(p, c.cfg.Schemas.Line, "schema %s does not exist%s", quoteIdent(s), didYouMean(s, c.cat.Schemas))
+				c.add(p, c.cfg.Schemas.Line, "schema %s does not exist%s", quoteIdent(s), config.DidYouMean(s, c.cat.Schemas))
 				continue
 			}
 			out = append(out, s)
@@ -101,7 +102,7 @@ func (c *checker) schemas() {
 
 // table resolves the table name at path; nil after reporting a problem.
 func (c *checker) table(path, raw string, fallback int) *catalog.Table {
-	schema, name, err := ParseTableName(raw)
+	schema, name, err := config.ParseTableName(raw)
 	if err != nil {
 		c.add(path, fallback, "%v", err)
 		return nil
@@ -112,13 +113,13 @@ func (c *checker) table(path, raw string, fallback int) *catalog.Table {
 		if t == nil {
 			var all []string
 			for _, t := range c.cat.Tables {
-				all = append(all, display(t.Name))
+				all = append(all, t.Name.Display())
 			}
-			c.add(path, fallback, "table %s does not exist%s", display(n), didYouMean(display(n), all))
+			c.add(path, fallback, "table %s does not exist%s", n.Display(), config.DidYouMean(n.Display(), all))
 			return nil
 		}
 		if !c.included[schema] {
-			c.add(path, fallback, "table %s is in schema %s, %s", display(n), quoteIdent(schema), c.whyNotIncluded(schema))
+			c.add(path, fallback, "table %s is in schema %s, %s", n.Display(), quoteIdent(schema), c.whyNotIncluded(schema))
 			return nil
 		}
 		return t
@@ -145,14 +146,14 @@ func (c *checker) table(path, raw string, fallback int) *catalog.Table {
 	case len(found) > 1:
 		var list []string
 		for _, t := range found {
-			list = append(list, display(t.Name))
+			list = append(list, t.Name.Display())
 		}
 		c.add(path, fallback, "table %s is ambiguous: %s; qualify it", quoteIdent(name), andList(list))
 	case len(elsewhere) > 0:
 		t := elsewhere[0]
 		c.add(path, fallback, "table %s is in schema %s, %s", quoteIdent(name), quoteIdent(t.Name.Schema), c.whyNotIncluded(t.Name.Schema))
 	default:
-		c.add(path, fallback, "table %s does not exist%s", quoteIdent(name), didYouMean(name, names))
+		c.add(path, fallback, "table %s does not exist%s", quoteIdent(name), config.DidYouMean(name, names))
 	}
 	return nil
 }
@@ -168,7 +169,7 @@ func (c *checker) whyNotIncluded(schema string) string {
 func (c *checker) columns(t *catalog.Table, path string, raw []string, fallback int) []*catalog.Column {
 	out := make([]*catalog.Column, 0, len(raw))
 	for i, r := range raw {
-		col := c.column(t, fmt.Sprintf("%s[%d]", path, i), r, c.cfg.line(path, fallback))
+		col := c.column(t, fmt.Sprintf("%s[%d]", path, i), r, c.cfg.Line(path, fallback))
 		if col == nil {
 			return nil
 		}
@@ -180,14 +181,14 @@ func (c *checker) columns(t *catalog.Table, path string, raw []string, fallback 
 // column resolves one column name of t written at path; nil after a
 // problem.
 func (c *checker) column(t *catalog.Table, path, raw string, fallback int) *catalog.Column {
-	name, err := parseIdent(raw)
+	name, err := config.ParseIdent(raw)
 	if err != nil {
 		c.add(path, fallback, "column %v", err)
 		return nil
 	}
 	col := t.Column(name)
 	if col == nil {
-		c.add(path, fallback, "column %s does not exist in table %s%s", quoteIdent(name), display(t.Name), didYouMean(name, colNames(t.Columns)))
+		c.add(path, fallback, "column %s does not exist in table %s%s", quoteIdent(name), t.Name.Display(), config.DidYouMean(name, colNames(t.Columns)))
 	}
 	return col
 }
@@ -197,16 +198,16 @@ func (c *checker) claim(t *catalog.Table, e, what string, line int) {
 	if first, ok := c.owner[t.Name]; ok {
 		fwhat, fentry, _ := strings.Cut(first, "|")
 		where := fentry
-		if l := c.cfg.line(fentry+".table", 0); l > 0 {
+		if l := c.cfg.Line(fentry+".table", 0); l > 0 {
 			where = fmt.Sprintf("%s, line %d", fentry, l)
 		}
 		switch {
 		case fwhat == what && what == "root":
-			c.add(e+".table", line, "%s already has a root (%s); one root per table: combine the conditions", display(t.Name), where)
+			c.add(e+".table", line, "%s already has a root (%s); one root per table: combine the conditions", t.Name.Display(), where)
 		case fwhat == what:
-			c.add(e+".table", line, "%s already has a table rule (%s)", display(t.Name), where)
+			c.add(e+".table", line, "%s already has a table rule (%s)", t.Name.Display(), where)
 		default:
-			c.add(e+".table", line, "%s has both a root and a table rule (%s); keep one", display(t.Name), where)
+			c.add(e+".table", line, "%s has both a root and a table rule (%s); keep one", t.Name.Display(), where)
 		}
 		return
 	}
@@ -226,14 +227,14 @@ func (c *checker) tablesAndRoots() {
 	for i, r := range c.cfg.Tables {
 		e := fmt.Sprintf("tables[%d]", i)
 		if tables[i] = c.table(e+".table", r.Table, r.Line); tables[i] != nil {
-			picks = append(picks, pick{e, "table rule", c.cfg.line(e+".table", r.Line), tables[i]})
+			picks = append(picks, pick{e, "table rule", c.cfg.Line(e+".table", r.Line), tables[i]})
 		}
 	}
 	roots := make([]*catalog.Table, len(c.cfg.Roots))
 	for i, r := range c.cfg.Roots {
 		e := fmt.Sprintf("roots[%d]", i)
 		if roots[i] = c.table(e+".table", r.Table, r.Line); roots[i] != nil {
-			picks = append(picks, pick{e, "root", c.cfg.line(e+".table", r.Line), roots[i]})
+			picks = append(picks, pick{e, "root", c.cfg.Line(e+".table", r.Line), roots[i]})
 		}
 	}
 	slices.SortStableFunc(picks, func(a, b pick) int { return cmp.Compare(a.line, b.line) })
@@ -273,13 +274,13 @@ func (c *checker) virtualFKs() {
 		}
 		if len(v.ReferencedColumns) == 0 {
 			if len(parent.PrimaryKey) == 0 {
-				c.add(e+".references", v.Line, "table %s has no primary key; list the referenced_columns", display(parent.Name))
+				c.add(e+".references", v.Line, "table %s has no primary key; list the referenced_columns", parent.Name.Display())
 				continue
 			}
 			for _, name := range parent.PrimaryKey {
 				col := parent.Column(name)
 				if col == nil {
-					c.add(e+".references", v.Line, "the catalog lists %s as a primary key column of %s, but the table has no such column", quoteIdent(name), display(parent.Name))
+					c.add(e+".references", v.Line, "the catalog lists %s as a primary key column of %s, but the table has no such column", quoteIdent(name), parent.Name.Display())
 					break
 				}
 				pc = append(pc, col)
@@ -289,7 +290,7 @@ func (c *checker) virtualFKs() {
 			}
 			if len(pc) != len(cc) {
 				c.add(e+".columns", v.Line, "has %s but the primary key of %s has %d (%s)",
-					plural(len(cc), "column"), display(parent.Name), len(pc), strings.Join(colNames(pc), ", "))
+					plural(len(cc), "column"), parent.Name.Display(), len(pc), strings.Join(colNames(pc), ", "))
 				continue
 			}
 		} else {
@@ -302,8 +303,8 @@ func (c *checker) virtualFKs() {
 		for k := range cc {
 			if typeKey(cc[k].Type) != typeKey(pc[k].Type) {
 				c.add(e+".columns", v.Line, "column %s.%s is %s but %s.%s is %s; the types must match",
-					display(child.Name), quoteIdent(cc[k].Name), cc[k].Type,
-					display(parent.Name), quoteIdent(pc[k].Name), pc[k].Type)
+					child.Name.Display(), quoteIdent(cc[k].Name), cc[k].Type,
+					parent.Name.Display(), quoteIdent(pc[k].Name), pc[k].Type)
 				ok = false
 			}
 		}
@@ -313,7 +314,7 @@ func (c *checker) virtualFKs() {
 		pnames := colNames(pc)
 		if !isKey(parent, pnames) {
 			c.add(e+".references", v.Line, "columns (%s) of %s are not its primary key or a unique key; a virtual foreign key must point at one, so that each row has one parent",
-				strings.Join(pnames, ", "), display(parent.Name))
+				strings.Join(pnames, ", "), parent.Name.Display())
 			continue
 		}
 		nullable := true
@@ -387,7 +388,7 @@ func (c *checker) fkRules() {
 		}
 		name := ""
 		if f.Name != "" {
-			n, err := parseIdent(f.Name)
+			n, err := config.ParseIdent(f.Name)
 			if err != nil {
 				c.add(e+".name", f.Line, "%v", err)
 				continue
@@ -409,7 +410,7 @@ func (c *checker) fkRules() {
 		what := c.describeRule(cols, name, parent)
 		switch len(matches) {
 		case 0:
-			c.add(e, f.Line, "no foreign key of %s matches %s%s", display(child.Name), what, c.listFKs(child, own))
+			c.add(e, f.Line, "no foreign key of %s matches %s%s", child.Name.Display(), what, c.listFKs(child, own))
 			continue
 		case 1:
 		default:
@@ -418,7 +419,7 @@ func (c *checker) fkRules() {
 				list = append(list, fkLabel(fk))
 			}
 			c.add(e, f.Line, "%s match %d foreign keys of %s: %s; add references or name to pick one",
-				what, len(matches), display(child.Name), strings.Join(list, ", "))
+				what, len(matches), child.Name.Display(), strings.Join(list, ", "))
 			continue
 		}
 		fk := matches[0]
@@ -461,7 +462,7 @@ func (c *checker) describeRule(cols []string, name string, parent *catalog.Table
 		parts = append(parts, "name "+quoteIdent(name))
 	}
 	if parent != nil {
-		parts = append(parts, "references "+display(parent.Name))
+		parts = append(parts, "references "+parent.Name.Display())
 	}
 	return strings.Join(parts, " and ")
 }
@@ -471,10 +472,10 @@ func (c *checker) listFKs(t *catalog.Table, own []*catalog.ForeignKey) string {
 	if len(own) == 0 {
 		for _, fk := range c.cat.ForeignKeys {
 			if fk.Parent == t.Name {
-				return fmt.Sprintf("; %s has no foreign keys, but is referenced by %s: table names the referencing table", display(t.Name), fkLabel(fk))
+				return fmt.Sprintf("; %s has no foreign keys, but is referenced by %s: table names the referencing table", t.Name.Display(), fkLabel(fk))
 			}
 		}
-		return fmt.Sprintf("; %s has no foreign keys", display(t.Name))
+		return fmt.Sprintf("; %s has no foreign keys", t.Name.Display())
 	}
 	var list []string
 	for _, fk := range own {
@@ -539,6 +540,10 @@ func quoteAll(names []string) []string {
 	}
 	return out
 }
+
+// quoteIdent writes an identifier as the config accepts it: plain when it
+// reads back unchanged, double-quoted otherwise.
+func quoteIdent(s string) string { return catalog.QuoteIfNeeded(s) }
 
 // andList joins "a", "a and b", "a, b and c".
 func andList(items []string) string {

@@ -1,10 +1,11 @@
-package config
+package plan
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
+	"github.com/pgtwin/pgtwin/internal/config"
 )
 
 // testCatalog is a hand-built source catalog: several schemas, a table
@@ -67,9 +68,13 @@ func testCatalog() *catalog.Catalog {
 	}
 }
 
-func mustParse(t *testing.T, yaml string) *Config {
+// src joins lines into a YAML document, so that line numbers are easy to
+// read off the test case.
+func src(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
+
+func mustParse(t *testing.T, yaml string) *config.Config {
 	t.Helper()
-	cfg, err := Parse("twin.yaml", []byte(yaml))
+	cfg, err := config.Parse("twin.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
@@ -196,8 +201,8 @@ func TestCheck(t *testing.T) {
 		t.Errorf("file %q", res.File)
 	}
 	users := catalog.Name{Schema: "public", Name: "users"}
-	if len(res.Copy) != 2 || res.Copy[catalog.Name{Schema: "public", Name: "countries"}] != CopyAll ||
-		res.Copy[catalog.Name{Schema: "public", Name: "event_log"}] != CopySchema {
+	if len(res.Copy) != 2 || res.Copy[catalog.Name{Schema: "public", Name: "countries"}] != config.CopyAll ||
+		res.Copy[catalog.Name{Schema: "public", Name: "event_log"}] != config.CopySchema {
 		t.Errorf("copy %v", res.Copy)
 	}
 	if len(res.Roots) != 3 {
@@ -256,7 +261,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestCheckFull(t *testing.T) {
-	res, err := Check(mustLoad(t, "testdata/full.yaml"), testCatalog())
+	res, err := Check(mustLoad(t, "../config/testdata/full.yaml"), testCatalog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +269,7 @@ func TestCheckFull(t *testing.T) {
 		t.Errorf("schemas %s", got)
 	}
 	m := res.Masking
-	if m == nil || m.KeyEnv != "PGTWIN_MASK_KEY" || m.Unlisted != UnlistedRefuse || len(m.Rules) != 11 {
+	if m == nil || m.KeyEnv != "PGTWIN_MASK_KEY" || m.Unlisted != config.UnlistedRefuse || len(m.Rules) != 11 {
 		t.Fatalf("masking %+v", m)
 	}
 	if r := m.Rules[2]; r.Column != "last_name" || r.Rule.Mask != "name" || r.Entry != "masking.columns[1]" || r.Line != 73 {
@@ -284,9 +289,9 @@ func TestCheckFull(t *testing.T) {
 	}
 }
 
-func mustLoad(t *testing.T, path string) *Config {
+func mustLoad(t *testing.T, path string) *config.Config {
 	t.Helper()
-	cfg, err := Load(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +311,7 @@ func TestCheckDefaultsToAllSchemas(t *testing.T) {
 func TestCheckHandBuiltConfig(t *testing.T) {
 	// A Config built in code has no recorded key lines; entries' Line is
 	// used.
-	cfg := &Config{File: "code", Version: 1, Roots: []Root{{Table: "nosuch", All: true, Line: 42}}}
+	cfg := &config.Config{File: "code", Version: 1, Roots: []config.Root{{Table: "nosuch", All: true, Line: 42}}}
 	_, err := Check(cfg, testCatalog())
 	if err == nil || err.Error() != "code:42: roots[0].table: table nosuch does not exist" {
 		t.Fatalf("err = %v", err)

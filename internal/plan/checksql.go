@@ -1,4 +1,4 @@
-package config
+package plan
 
 import (
 	"cmp"
@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
+	"github.com/pgtwin/pgtwin/internal/config"
 )
 
 // Condition embeds a user's boolean fragment (where, children_where) the
@@ -33,7 +34,7 @@ func OrderByClause(orderBy string) string { return "ORDER BY\n" + orderBy + "\n"
 //
 // For each fragment CheckSQL first rejects, without the server, what would
 // not stay one expression inside its parentheses (a ';', an unbalanced ')',
-// an open quote or comment; see checkFragment). It then runs the root's
+// an open quote or comment; see config.CheckFragment). It then runs the root's
 // own query (RootQuery, the one the extraction copies) for one row:
 //
 //	SELECT 1 FROM [ONLY] <table> WHERE (<where>) [AND <sample>] [ORDER BY <order_by>] LIMIT 1
@@ -47,9 +48,9 @@ func OrderByClause(orderBy string) string { return "ORDER BY\n" + orderBy + "\n"
 // at. Beyond that, the extraction itself runs in a READ ONLY transaction, so
 // a writing fragment can fail a run but never write.
 //
-// Server errors become *Error values ("FILE:LINE: roots[0].where: MESSAGE
-// (at character N: "…")"), wrapping the *pgconn.PgError, joined and sorted
-// by line. Other errors (a lost connection, a cancelled context) are
+// Server errors become *config.Error values ("FILE:LINE: roots[0].where:
+// MESSAGE (at character N: "…")"), wrapping the *pgconn.PgError, joined and
+// sorted by line. Other errors (a lost connection, a cancelled context) are
 // returned as they are, wrapped.
 func CheckSQL(ctx context.Context, tx pgx.Tx, r *Resolved) error {
 	var readOnly string
@@ -59,7 +60,7 @@ func CheckSQL(ctx context.Context, tx pgx.Tx, r *Resolved) error {
 	if readOnly != "on" {
 		return errors.New("check sql: the transaction must be READ ONLY")
 	}
-	c := &sqlChecker{tx: tx, r: r, p: &problems{file: r.File}}
+	c := &sqlChecker{tx: tx, r: r, p: config.NewErrorList(r.File)}
 	for i, root := range r.Roots {
 		e := fmt.Sprintf("roots[%d]", i)
 		whereOK := true
@@ -98,7 +99,7 @@ func CheckSQL(ctx context.Context, tx pgx.Tx, r *Resolved) error {
 	if err := c.maskExprs(ctx); err != nil {
 		return err
 	}
-	return c.p.err()
+	return c.p.Err()
 }
 
 // maskExprs checks the expression of each sql mask as the extraction
@@ -114,12 +115,9 @@ func (c *sqlChecker) maskExprs(ctx context.Context) error {
 			continue
 		}
 		done[path] = true
-		line := m.Line
-		if l, ok := c.r.lines[path]; ok {
-			line = l
-		}
-		if err := checkFragment(m.SQL); err != nil {
-			c.p.add(line, path, "%v", err)
+		line := c.r.line(path, m.Line)
+		if err := config.CheckFragment(m.SQL); err != nil {
+			c.p.Add(line, path, "%v", err)
 			continue
 		}
 		prefix := "SELECT CAST((\n"
@@ -134,7 +132,7 @@ func (c *sqlChecker) maskExprs(ctx context.Context) error {
 type sqlChecker struct {
 	tx pgx.Tx
 	r  *Resolved
-	p  *problems
+	p  *config.ErrorList
 }
 
 // check checks one fragment of a root (or of a key's children) of table:
@@ -144,16 +142,13 @@ type sqlChecker struct {
 // the server stops at the first row that passes. It reports whether the
 // fragment passed; the error is for failures that are not the config's.
 func (c *sqlChecker) check(ctx context.Context, path string, fallback int, root ResolvedRoot) (bool, error) {
-	line := fallback
-	if l, ok := c.r.lines[path]; ok {
-		line = l
-	}
+	line := c.r.line(path, fallback)
 	frag := root.Where
 	if root.OrderBy != "" {
 		frag = root.OrderBy
 	}
-	if err := checkFragment(frag); err != nil {
-		c.p.add(line, path, "%v", err)
+	if err := config.CheckFragment(frag); err != nil {
+		c.p.Add(line, path, "%v", err)
 		return false, nil
 	}
 	one := int64(1)
@@ -180,10 +175,7 @@ func (c *sqlChecker) query(ctx context.Context, path string, line int, start int
 	case qerr == nil:
 		return true, nil
 	case errors.As(qerr, &pgErr):
-		c.p.list = append(c.p.list, &Error{
-			File: c.r.File, Line: line, Path: path,
-			Msg: serverMessage(pgErr, start, frag), Err: pgErr,
-		})
+		c.p.Add(line, path, "%s", serverMessage(pgErr, start, frag)).Err = pgErr
 		return false, nil
 	default:
 		return false, fmt.Errorf("check %s: %w", path, qerr)

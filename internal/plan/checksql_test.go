@@ -1,4 +1,4 @@
-package config
+package plan
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
+	"github.com/pgtwin/pgtwin/internal/config"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 )
 
@@ -149,10 +150,10 @@ func TestCheckSQLNeedsReadOnly(t *testing.T) {
 
 // TestServerRejectsSecondStatement shows that the way CheckSQL sends a
 // query (extended protocol) makes the server refuse a second statement,
-// should one get past checkFragment.
+// should one get past config.CheckFragment.
 func TestServerRejectsSecondStatement(t *testing.T) {
 	tx := readOnlyTx(t)
-	c := &sqlChecker{tx: tx, r: &Resolved{}, p: &problems{}}
+	c := &sqlChecker{tx: tx, r: &Resolved{}, p: config.NewErrorList("")}
 	err := c.run(context.Background(), "SELECT 1 FROM users WHERE (id > 0); SELECT 1 FROM users WHERE (true)")
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || pgErr.Code != "42601" || pgErr.Message != "cannot insert multiple commands into a prepared statement" {
