@@ -129,8 +129,13 @@ func (f *fileDest) RefreshMatviews(ctx context.Context, schemas []string) error 
 	return f.w.SQL(sql)
 }
 
+// WriteMarker writes the marker's DDL and its INSERT as two items, which
+// restore runs as two statements (see load.Loader.WriteMarker).
 func (f *fileDest) WriteMarker(_ context.Context, m load.Marker) error {
-	return f.w.SQL(load.MarkerSQL(m))
+	if err := f.w.SQL(load.MarkerDDL); err != nil {
+		return err
+	}
+	return f.w.SQL(load.MarkerInsertSQL(m))
 }
 
 // Commit writes the manifest and the end line.

@@ -57,8 +57,8 @@ CREATE TABLE IF NOT EXISTS pgtwin.runs (
 ALTER TABLE pgtwin.runs ADD COLUMN IF NOT EXISTS mask_key_fingerprint text,
     ADD COLUMN IF NOT EXISTS masked jsonb;`
 
-// MarkerSQL creates the marker table if needed and records m in it.
-func MarkerSQL(m Marker) string {
+// MarkerInsertSQL records m in the marker table (MarkerDDL creates it).
+func MarkerInsertSQL(m Marker) string {
 	rows, _ := json.Marshal(m.Rows)
 	masked := "NULL"
 	if len(m.Masked) > 0 {
@@ -78,16 +78,21 @@ func MarkerSQL(m Marker) string {
 	ts := func(t time.Time) string {
 		return catalog.QuoteLiteral(t.UTC().Format(time.RFC3339Nano)) + "::timestamptz"
 	}
-	return MarkerDDL + fmt.Sprintf(`
-INSERT INTO pgtwin.runs (created_at, snapshot_at, source, source_system_identifier, config_sha256, pgtwin_version, schemas, rows, mask_key_fingerprint, masked)
+	return fmt.Sprintf(`INSERT INTO pgtwin.runs (created_at, snapshot_at, source, source_system_identifier, config_sha256, pgtwin_version, schemas, rows, mask_key_fingerprint, masked)
 VALUES (%s, %s, %s, %s, %s, %s, ARRAY[%s]::text[], %s::jsonb, %s, %s);
 `, ts(m.CreatedAt), ts(m.SnapshotAt), catalog.QuoteLiteral(m.Source), orNull(m.SystemID), catalog.QuoteLiteral(m.ConfigHash),
 		catalog.QuoteLiteral(m.Version), strings.Join(schemas, ", "), catalog.QuoteLiteral(string(rows)), orNull(m.MaskKeyFingerprint), masked)
 }
 
-// WriteMarker runs MarkerSQL.
+// WriteMarker runs MarkerDDL, then MarkerInsertSQL on its own: sent
+// with the DDL, a server still waiting for the DDL's lock when pgtwin is
+// killed would go on to run it, and the marker's identity sequence, which
+// no rollback resets, would move.
 func (l *Loader) WriteMarker(ctx context.Context, m Marker) error {
-	if err := l.Exec(ctx, MarkerSQL(m)); err != nil {
+	if err := l.Exec(ctx, MarkerDDL); err != nil {
+		return fmt.Errorf("create the marker table: %w", err)
+	}
+	if err := l.Exec(ctx, MarkerInsertSQL(m)); err != nil {
 		return fmt.Errorf("record the marker: %w", err)
 	}
 	return nil
