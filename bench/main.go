@@ -166,21 +166,8 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 
-	switch o.only {
-	case "masking":
-		mf, err := b.maskingFigure(ctx, o, large)
-		if err != nil {
-			return err
-		}
-		mf.report(os.Stdout, large)
-		return nil
-	case "files":
-		ff, err := b.filesFigure(ctx, o, large, full)
-		if err != nil {
-			return err
-		}
-		ff.report(os.Stdout, large, full)
-		return nil
+	if o.only != "" {
+		return b.onlyFigure(ctx, o, large, full)
 	}
 
 	// (a) The same subset at both scales.
@@ -217,6 +204,27 @@ func run(ctx context.Context, o options) error {
 	bf.report(os.Stdout, o, large, full, fullRuns, baseRuns)
 	mf.report(os.Stdout, large)
 	ff.report(os.Stdout, large, full)
+	return nil
+}
+
+// onlyFigure measures and reports the one figure -only names.
+func (b *bench) onlyFigure(ctx context.Context, o options, large, full *shop) error {
+	switch o.only {
+	case "masking":
+		mf, err := b.maskingFigure(ctx, o, large)
+		if err != nil {
+			return err
+		}
+		mf.report(os.Stdout, large)
+	case "files":
+		ff, err := b.filesFigure(ctx, o, large, full)
+		if err != nil {
+			return err
+		}
+		ff.report(os.Stdout, large, full)
+	default:
+		return fmt.Errorf("-only %q: use masking or files", o.only)
+	}
 	return nil
 }
 
