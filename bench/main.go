@@ -70,6 +70,10 @@ func main() {
 	flag.StringVar(&o.pgtwin, "pgtwin", "", "pgtwin binary to measure (default: build ./cmd/pgtwin)")
 	flag.StringVar(&o.only, "only", "", `"masking": measure only figure (i), on the large shop; "files": only figure (j)`)
 	flag.Parse()
+	if o.only != "" && o.only != "masking" && o.only != "files" {
+		fmt.Fprintf(os.Stderr, "bench: -only %q: use masking or files\n", o.only)
+		os.Exit(2)
+	}
 	if o.small <= 0 || o.large <= 0 || o.full < 0 || o.runs < 1 || o.roots < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -small, -large, -runs and -roots must be positive")
 		os.Exit(2)
