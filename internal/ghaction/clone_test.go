@@ -107,6 +107,22 @@ func countRows(t *testing.T, db, table string) int64 {
 	return n
 }
 
+// checkRows checks the rows output against the report, and the report
+// against the rows the target database tgt holds in its tables.
+func checkRows(t *testing.T, rows string, rep report, tgt string) {
+	t.Helper()
+	if rows != strconv.FormatInt(rep.Rows, 10) {
+		t.Errorf("rows output = %q, the report says %d", rows, rep.Rows)
+	}
+	var inTarget int64
+	for _, tb := range rep.Tables {
+		inTarget += countRows(t, tgt, tb.Table)
+	}
+	if inTarget != rep.Rows {
+		t.Errorf("the target holds %d rows in the report's tables, the report says %d", inTarget, rep.Rows)
+	}
+}
+
 // TestActionClonesTheShop runs the action as a workflow would — the
 // connection strings in PROD_DATABASE_URL / DEV_DATABASE_URL, the config in
 // twin.yaml — from a sample shop database into an empty one, then again with
@@ -148,16 +164,7 @@ func TestActionClonesTheShop(t *testing.T) {
 	if rep.Version != 1 || rep.Rows == 0 || len(rep.Tables) == 0 {
 		t.Fatalf("unexpected report: %+v", rep)
 	}
-	if out["rows"] != strconv.FormatInt(rep.Rows, 10) {
-		t.Errorf("rows output = %q, the report says %d", out["rows"], rep.Rows)
-	}
-	var inTarget int64
-	for _, tb := range rep.Tables {
-		inTarget += countRows(t, tgt, tb.Table)
-	}
-	if inTarget != rep.Rows {
-		t.Errorf("the target holds %d rows in the report's tables, the report says %d", inTarget, rep.Rows)
-	}
+	checkRows(t, out["rows"], rep, tgt)
 
 	sum := r.summaryText()
 	t.Logf("job summary:\n%s", sum)

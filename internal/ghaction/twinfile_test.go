@@ -116,16 +116,7 @@ func TestActionDumpAndRestore(t *testing.T) {
 		if wantFile != "" && out["file"] != wantFile {
 			t.Errorf("file output = %q, want %q", out["file"], wantFile)
 		}
-		if out["rows"] != strconv.FormatInt(rep.Rows, 10) {
-			t.Errorf("rows output = %q, the dump wrote %d", out["rows"], rep.Rows)
-		}
-		var inTarget int64
-		for _, tb := range rep.Tables {
-			inTarget += countRows(t, tgt, tb.Table)
-		}
-		if inTarget != rep.Rows {
-			t.Errorf("the target holds %d rows in the dump's tables, the file %d", inTarget, rep.Rows)
-		}
+		checkRows(t, out["rows"], rep, tgt)
 		if !strings.Contains(r.log.String(), "no pg_dump needed") || r.steps["postgres"]["pg-bin"] != "" {
 			t.Errorf("restore mode looked for a pg_dump:\n%s", r.log.String())
 		}

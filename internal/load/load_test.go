@@ -59,17 +59,24 @@ func TestLoad(t *testing.T) {
 	parent := catalog.Name{Schema: "public", Name: "Parent"}
 	child := catalog.Name{Schema: "public", Name: "child"}
 
+	// begin starts a load: public replaced by the twin's tables.
+	begin := func() *load.Loader {
+		t.Helper()
+		l, err := load.Begin(ctx, conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.ReplaceSchemas(ctx, []string{"public"}, "CREATE SCHEMA public;\n"); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Exec(ctx, twinDDL); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+
 	// A load that fails half-way leaves the target as it was.
-	l, err := load.Begin(ctx, conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.ReplaceSchemas(ctx, []string{"public"}, "CREATE SCHEMA public;\n"); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Exec(ctx, twinDDL); err != nil {
-		t.Fatal(err)
-	}
+	l := begin()
 	if err := l.Copy(ctx, parent, []string{"id", "name"}, strings.NewReader("1\tnot a row\tthree fields\n")); err == nil {
 		t.Fatal("a bad COPY row was taken")
 	}
@@ -78,16 +85,7 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("after a rolled-back load public.old holds %v", got)
 	}
 
-	l, err = load.Begin(ctx, conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.ReplaceSchemas(ctx, []string{"public"}, "CREATE SCHEMA public;\n"); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Exec(ctx, twinDDL); err != nil {
-		t.Fatal(err)
-	}
+	l = begin()
 	l.Freeze([]catalog.Name{parent, child})
 	if err := l.Copy(ctx, parent, []string{"id", "name"}, strings.NewReader("1\tAda\n2\t\\N\n")); err != nil {
 		t.Fatal(err)
