@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/guard"
@@ -113,7 +116,7 @@ func applying(name string) func(*run, context.Context) error {
 				r.pending = it
 				break
 			}
-			if err := r.apply(ctx, it); err != nil {
+			if err := r.apply(ctx, name, it); err != nil {
 				return err
 			}
 		}
@@ -155,8 +158,8 @@ func (r *run) next() (*twinfile.Item, error) {
 	return r.reader.Next()
 }
 
-// apply runs one item of the file in the target transaction.
-func (r *run) apply(ctx context.Context, it *twinfile.Item) error {
+// apply runs one item of the file's section in the target transaction.
+func (r *run) apply(ctx context.Context, section string, it *twinfile.Item) error {
 	switch it.Kind {
 	case twinfile.KindCopy:
 		start := time.Now()
@@ -174,7 +177,10 @@ func (r *run) apply(ctx context.Context, it *twinfile.Item) error {
 		return err
 	case twinfile.KindSQL:
 		if it.Cut == "" {
-			return r.load.Exec(ctx, it.SQL)
+			if err := r.load.Exec(ctx, it.SQL); err != nil {
+				return fileOwnersHint(fmt.Errorf("run the twin file's %s section on the target: %w", section, err))
+			}
+			return nil
 		}
 		n, err := r.load.(*load.Loader).ExecCount(ctx, it.SQL)
 		if err != nil {
@@ -227,7 +233,7 @@ func (r *run) commitFile(ctx context.Context) error {
 		last = append(last, it)
 	}
 	for _, it := range last {
-		if err := r.apply(ctx, it); err != nil {
+		if err := r.apply(ctx, twinfile.SectionCommit, it); err != nil {
 			return err
 		}
 	}
@@ -272,4 +278,14 @@ func (c *countedRows) Read(p []byte) (int, error) {
 		c.err = err
 	}
 	return n, err
+}
+
+// fileOwnersHint adds the way out when a file dumped with --keep-owners
+// meets a target without one of the source's roles.
+func fileOwnersHint(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UndefinedObject && strings.HasPrefix(pgErr.Message, "role ") {
+		return fmt.Errorf("%w: the file keeps the source's owners (it was dumped with --keep-owners); create the role on the target, or dump without --keep-owners", err)
+	}
+	return err
 }
