@@ -2,7 +2,10 @@
 // the source snapshot and the plan, pg_dump's DDL, the target's checks, and
 // the target's one transaction (pre-data, rows, post-data, sequences,
 // commit), then ANALYZE. One loop times each phase, tells the observer,
-// enforces the duration budget and explains a lost connection.
+// enforces the duration budget and explains a lost connection. Dump and
+// Restore are phase lists over the same loop: a dump writes the twin to a
+// twin file where a clone writes the target, and a restore loads such a
+// file into the target with a clone's guards and transaction.
 package clone
 
 import (
