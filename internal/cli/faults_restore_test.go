@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,4 +93,47 @@ func middleOfBiggestBlock(t *testing.T, data []byte) int {
 	}
 	mid := best + bestLen/2
 	return mid + bytes.IndexByte(data[mid:], '\n') + 1
+}
+
+// TestDumpStopped: a dump stopped by SIGINT or SIGTERM while it reads the
+// source's rows (held there by a lock on orders) exits 130, says so, and
+// leaves the file it was to replace as it was, with no partial file
+// beside it.
+func TestDumpStopped(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("runs real pgtwin processes and a server")
+	}
+	srcDB := pgtest.NewDB(t)
+	src := pgtest.DSN(srcDB)
+	createShop(t, src)
+	cfg := shopConfig(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "twin.sql.zst")
+	earlier := []byte("an earlier twin file, kept until a new one is whole\n")
+	if err := os.WriteFile(file, earlier, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		sig  os.Signal
+	}{{"SIGINT", os.Interrupt}, {"SIGTERM", syscall.SIGTERM}} {
+		t.Run(c.name, func(t *testing.T) {
+			r, letGo := holdUse(t, srcDB, "public.orders", isCopy, func() *pgtwinRun {
+				return startPlain(t, "dump", "--config", cfg, "--source", src, "--output", file, "--quiet")
+			})
+			defer letGo()
+			signal(t, r, c.sig)
+			if code := r.wait(t); code != cli.ExitInterrupted {
+				t.Errorf("exit code %d, want %d\n%s", code, cli.ExitInterrupted, r.stderr())
+			}
+			r.lastLine(t, `^pgtwin: interrupted: the dump was stopped, no file was written \(.+twin\.sql\.zst is as it was\)$`)
+			if got, err := os.ReadFile(file); err != nil || !bytes.Equal(got, earlier) {
+				t.Errorf("the earlier file changed (%v): %q", err, got)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("the dump left files behind: %v", entries)
+			}
+		})
+	}
 }
