@@ -53,8 +53,12 @@ type Reader struct {
 	done        bool
 }
 
-// maxLine bounds a directive line (the manifest of a huge schema fits).
-const maxLine = 64 << 20
+// maxLine bounds a directive line (the manifest of a huge schema fits);
+// maxSQL bounds one SQL item (pg_dump's pre-data of a huge schema fits).
+const (
+	maxLine = 64 << 20
+	maxSQL  = 1 << 30
+)
 
 // NewReader reads the start of a twin file: its compression, first line
 // and header. A file of a newer format, or not a twin file at all, gives a
@@ -164,15 +168,16 @@ func (r *Reader) Next() (*Item, error) {
 
 func (r *Reader) sqlItem(arg string) (*Item, error) {
 	var it sqlItem
-	if err := json.Unmarshal([]byte(arg), &it); err != nil || it.Bytes < 0 || it.Bytes > 1<<31 {
+	if err := json.Unmarshal([]byte(arg), &it); err != nil || it.Bytes < 0 || it.Bytes > maxSQL {
 		return nil, formatErr("a sql item of the twin file is damaged: %q", truncate(arg))
 	}
-	buf := make([]byte, it.Bytes)
-	if _, err := io.ReadFull(r.br, buf); err != nil {
+	// Read as the bytes come, not into a buffer of the size the item
+	// claims: a damaged length must not allocate it.
+	var sql strings.Builder
+	if _, err := io.CopyN(io.MultiWriter(&sql, r.sum), r.br, it.Bytes); err != nil {
 		return nil, r.readErr(err)
 	}
-	r.sum.Write(buf)
-	return &Item{Kind: KindSQL, SQL: string(buf), Cut: it.Cut}, nil
+	return &Item{Kind: KindSQL, SQL: sql.String(), Cut: it.Cut}, nil
 }
 
 func (r *Reader) copyItem(arg string) (*Item, error) {

@@ -167,6 +167,8 @@ func TestRefused(t *testing.T) {
 	wantRefused(t, "row changed", bytes.Replace(plain, []byte("alice@"), []byte("alicE@"), 1), "^the rows of public.users in the twin file do not match their checksum")
 	wantRefused(t, "DDL changed", bytes.Replace(plain, []byte("note text"), []byte("note TEXT"), 1), "checksum does not match its content")
 	wantRefused(t, "row added", bytes.Replace(plain, []byte("7\n8\n"), []byte("7\n8\n10\n"), 1), "public|Sales Dept")
+	wantRefused(t, "a huge sql length", regexp.MustCompile(`sql \{"bytes":\d+`).ReplaceAll(plain, []byte(`sql {"bytes":900000000`)), "cut short")
+	wantRefused(t, "a sql length past the limit", regexp.MustCompile(`sql \{"bytes":\d+`).ReplaceAll(plain, []byte(`sql {"bytes":9000000000`)), "^a sql item of the twin file is damaged")
 	// A rewritten block checksum still contradicts the end checksum.
 	if _, _, err := readAll(plain); err != nil {
 		t.Fatal(err)
