@@ -154,7 +154,7 @@ func TestTwinFiles(t *testing.T) {
 	r.oneLine(t, `^pgtwin: the target .+ is the database the twin file was made from \(same server system identifier \d+, database "\S+", OID \d+\): refusing to write`)
 	assertUnchanged(t, src, srcBefore)
 
-	// dump --output - | restore --input -
+	// dump --output - | restore --input -, the dump reading with two sessions
 	piped := pgtest.DSN(pgtest.NewDB(t))
 	exe, err := os.Executable()
 	if err != nil {
@@ -165,7 +165,7 @@ func TestTwinFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("bash", "-c", `set -e -o pipefail
-pgtwin dump --config "$CFG" --source "$SRC" --output - --progress none --quiet | pgtwin restore --input - --target "$TGT" --progress none --quiet`)
+pgtwin dump --config "$CFG" --source "$SRC" --output - --progress none --quiet --jobs 2 | pgtwin restore --input - --target "$TGT" --progress none --quiet`)
 	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "CFG="+cfg, "SRC="+src, "TGT="+piped)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("dump | restore: %v\n%s", err, out)
