@@ -39,7 +39,10 @@ func FuzzSummary(f *testing.F) {
 			return
 		}
 		got := observe.Summary(prefix + "'" + secret + "'")
-		if len(got) > 0 && strings.Contains(got, secret) && !strings.Contains(prefix, secret) {
+		// The cut's own " …" is not the literal: prefix "000" and secret
+		// "000 " summarize to "000 …".
+		shown := strings.TrimSuffix(got, " …")
+		if len(got) > 0 && strings.Contains(shown, secret) && !strings.Contains(prefix, secret) {
 			t.Errorf("Summary holds the literal %q: %q", secret, got)
 		}
 	})
