@@ -152,7 +152,7 @@ func splitURLPassword(conn string) (rest, password string, err error) {
 				if password, err = url.PathUnescape(v); err != nil {
 					return "", "", errors.New("connection string: the password parameter of the URL has a bad %-escape")
 				}
-			case pgxOnly[k] || kv == "":
+			case pgxOnly[k]:
 			default:
 				kept = append(kept, kv)
 			}
