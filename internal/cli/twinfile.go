@@ -139,7 +139,8 @@ func (c *dumpCmd) run(ctx context.Context) error {
 	return c.print(reportTo, rep)
 }
 
-// countingWriter counts the bytes written through it, for the report.
+// countingWriter counts the bytes written through it: a dump's file size,
+// and (teed) the bytes inspect read.
 type countingWriter struct {
 	w io.Writer
 	n int64
@@ -308,8 +309,8 @@ func (c *inspectCmd) run(path string) error {
 		return err
 	}
 	defer closeIn()
-	counted := &countingReader{r: in}
-	m, comp, err := twinfile.Check(counted)
+	counted := &countingWriter{w: io.Discard}
+	m, comp, err := twinfile.Check(io.TeeReader(in, counted))
 	if err != nil {
 		return classify(err)
 	}
@@ -320,17 +321,6 @@ func (c *inspectCmd) run(path string) error {
 		return enc.Encode(m)
 	}
 	return writeManifest(c.env.Stdout, path, comp, counted.n, m)
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // writeManifest writes a file's manifest for people.
