@@ -1,7 +1,6 @@
 package clone
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -163,7 +162,8 @@ func (r *run) apply(ctx context.Context, section string, it *twinfile.Item) erro
 	switch it.Kind {
 	case twinfile.KindCopy:
 		start := time.Now()
-		rows := &countedRows{r: it.Rows, table: it.Table.Display(), obs: r.obs, counts: r.counts[it.Table]}
+		rows := &countedRows{r: it.Rows, table: it.Table.Display(), obs: r.obs, base: r.counts[it.Table]}
+		rows.counts = rows.base
 		r.obs.Rows(rows.table, rows.counts[0], rows.counts[1])
 		err := r.sink(ctx, it.Table, it.Columns, rows)
 		r.counts[it.Table] = rows.counts
@@ -255,21 +255,22 @@ func (r *run) commitFile(ctx context.Context) error {
 }
 
 // countedRows reads a block's rows, tells the observer the table's running
-// counts (as subset does for a clone), and remembers the error, other
-// than io.EOF, its reader returned.
+// counts (as subset does for a clone) from the block's own count, and
+// remembers the error, other than io.EOF, its reader returned.
 type countedRows struct {
-	r      io.Reader
+	r      twinfile.RowsReader
 	table  string
 	obs    observe.Observer
-	counts [2]int64 // rows, bytes of the table so far
+	base   [2]int64 // rows, bytes of the table before this block
+	counts [2]int64 // and with what this block has read so far
 	told   [2]int64
 	err    error
 }
 
 func (c *countedRows) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.counts[0] += int64(bytes.Count(p[:n], []byte{'\n'}))
-	c.counts[1] += int64(n)
+	rows, bytes := c.r.Counted()
+	c.counts = [2]int64{c.base[0] + rows, c.base[1] + bytes}
 	if c.counts[0]-c.told[0] >= subset.ReportRows || c.counts[1]-c.told[1] >= subset.ReportBytes {
 		c.told = c.counts
 		c.obs.Rows(c.table, c.counts[0], c.counts[1])

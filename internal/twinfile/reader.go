@@ -37,7 +37,14 @@ type Item struct {
 	// at its end it checks the block's row count and checksum and returns
 	// a *FormatError instead of io.EOF when they differ. Valid until the
 	// next call to Next.
-	Rows io.Reader
+	Rows RowsReader
+}
+
+// RowsReader reads a block of COPY text rows and counts them as it goes.
+type RowsReader interface {
+	io.Reader
+	// Counted returns the rows and bytes read so far.
+	Counted() (rows, bytes int64)
 }
 
 // Reader reads a twin file item by item, checking it as it goes.
@@ -325,6 +332,8 @@ type rowsReader struct {
 }
 
 var endOfRows = []byte("\\.\n")
+
+func (rr *rowsReader) Counted() (rows, bytes int64) { return rr.rows, rr.bytes }
 
 func (rr *rowsReader) Read(p []byte) (int, error) {
 	if rr.err != nil {
