@@ -126,13 +126,7 @@ type run struct {
 // exactly as it was.
 func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	r := newRun(opts)
-	r.begin = func(ctx context.Context) (destination, error) {
-		l, err := load.Begin(ctx, r.tgt)
-		if err != nil {
-			return nil, err // not a typed nil in the interface
-		}
-		return l, nil
-	}
+	r.begin = r.beginLoad
 	start := time.Now()
 	rep, err := r.do(ctx, phases)
 	r.obs.Done(time.Since(start), err)
@@ -240,11 +234,26 @@ func (r *run) warn(msg string) {
 // ownersHint adds the way out when --keep-owners meets a target server
 // without one of the source's roles.
 func ownersHint(err error, keepOwners bool) error {
-	var pgErr *pgconn.PgError
-	if keepOwners && errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UndefinedObject && strings.HasPrefix(pgErr.Message, "role ") {
+	if keepOwners && missingRole(err) {
 		return fmt.Errorf("%w: create the role on the target or leave out --keep-owners", err)
 	}
 	return err
+}
+
+// missingRole reports whether err is the server's "role … does not exist".
+func missingRole(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UndefinedObject && strings.HasPrefix(pgErr.Message, "role ")
+}
+
+// beginLoad opens the target's load transaction (a clone's and a
+// restore's destination).
+func (r *run) beginLoad(ctx context.Context) (destination, error) {
+	l, err := load.Begin(ctx, r.tgt)
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return l, nil
 }
 
 // configHash identifies the config's content (not its formatting).

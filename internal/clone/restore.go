@@ -5,12 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
-	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/guard"
@@ -49,13 +46,7 @@ var restorePhases = []phase{
 func Restore(ctx context.Context, opts RestoreOptions) (*report.Report, error) {
 	r := newRun(opts.Options)
 	r.input = opts.Input
-	r.begin = func(ctx context.Context) (destination, error) {
-		l, err := load.Begin(ctx, r.tgt)
-		if err != nil {
-			return nil, err
-		}
-		return l, nil
-	}
+	r.begin = r.beginLoad
 	start := time.Now()
 	rep, err := r.do(ctx, restorePhases)
 	if r.reader != nil {
@@ -238,16 +229,11 @@ func (r *run) commitFile(ctx context.Context) error {
 		}
 	}
 	m := r.reader.Manifest()
+	tables := make([]report.TableReport, 0, len(m.Counts))
 	for _, c := range m.Counts {
-		r.rep.Tables = append(r.rep.Tables, report.TableReport{Table: c.Table.Display(), Rows: c.Rows, Bytes: c.Bytes, Seconds: r.seconds[c.Table].Seconds(), EstimatedRows: c.Rows})
-		r.rep.Rows += c.Rows
-		r.rep.Bytes += c.Bytes
+		tables = append(tables, report.TableReport{Table: c.Table.Display(), Rows: c.Rows, Bytes: c.Bytes, Seconds: r.seconds[c.Table].Seconds(), EstimatedRows: c.Rows})
 	}
-	for i := range r.rep.Tables {
-		if r.rep.Bytes > 0 {
-			r.rep.Tables[i].Share = float64(r.rep.Tables[i].Bytes) / float64(r.rep.Bytes)
-		}
-	}
+	r.rep.AddTableReports(tables)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -284,8 +270,7 @@ func (c *countedRows) Read(p []byte) (int, error) {
 // fileOwnersHint adds the way out when a file dumped with --keep-owners
 // meets a target without one of the source's roles.
 func fileOwnersHint(err error) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UndefinedObject && strings.HasPrefix(pgErr.Message, "role ") {
+	if missingRole(err) {
 		return fmt.Errorf("%w: the file keeps the source's owners (it was dumped with --keep-owners); create the role on the target, or dump without --keep-owners", err)
 	}
 	return err

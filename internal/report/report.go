@@ -86,14 +86,24 @@ func (r *Report) AddTables(stats []subset.TableStats, p *plan.Plan) {
 	for _, t := range p.Tables {
 		est[t.Table] = t.EstimatedRows
 	}
+	tables := make([]TableReport, 0, len(stats))
 	for _, s := range stats {
-		r.Tables = append(r.Tables, TableReport{Table: s.Table.Display(), Rows: s.Rows, Bytes: s.Bytes, Seconds: s.Duration.Seconds(),
+		tables = append(tables, TableReport{Table: s.Table.Display(), Rows: s.Rows, Bytes: s.Bytes, Seconds: s.Duration.Seconds(),
 			Queries: s.Queries, EstimatedRows: est[s.Table.Display()]})
-		r.Rows += s.Rows
-		r.Bytes += s.Bytes
 		for _, m := range s.Masked {
 			r.Masked = append(r.Masked, MaskedReport{Table: s.Table.Display(), Column: m.Column, Values: m.Values})
 		}
+	}
+	r.AddTableReports(tables)
+}
+
+// AddTableReports adds tables to the report and its totals, and sets each
+// table's share of the bytes.
+func (r *Report) AddTableReports(tables []TableReport) {
+	for _, t := range tables {
+		r.Tables = append(r.Tables, t)
+		r.Rows += t.Rows
+		r.Bytes += t.Bytes
 	}
 	for i := range r.Tables {
 		if r.Bytes > 0 {
