@@ -85,6 +85,9 @@ func ReadTx(ctx context.Context, tx pgx.Tx) (c *Catalog, err error) {
 	if c.Sequences, err = readSequences(ctx, tx, schemas, tables); err != nil {
 		return nil, err
 	}
+	if c.IndexedForeignKeys, err = readIndexedForeignKeys(ctx, tx); err != nil {
+		return nil, err
+	}
 	c.index()
 	return c, nil
 }

@@ -58,6 +58,9 @@ type Catalog struct {
 	Tables        []*Table      `json:"tables"`       // sorted by name; partitions are not listed here
 	ForeignKeys   []*ForeignKey `json:"foreign_keys"` // sorted by child table, then constraint name
 	Sequences     []*Sequence   `json:"sequences"`    // sorted by name
+	// IndexedForeignKeys are the foreign keys, by pg_dump's tag, whose
+	// child columns lead a btree index of the child table.
+	IndexedForeignKeys map[DumpTag]bool `json:"-"`
 
 	byName map[Name]*Table
 }

@@ -58,7 +58,8 @@ func (r *run) dumpSchema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := schema.DumpOptions{ConnString: r.opts.Source.DSN, Snapshot: r.src.Snapshot, KeepOwners: r.opts.KeepOwners, Source: r.src.Tx}
+	opts := schema.DumpOptions{ConnString: r.opts.Source.DSN, Snapshot: r.src.Snapshot, KeepOwners: r.opts.KeepOwners, Source: r.src.Tx,
+		IndexedForeignKeys: r.src.Catalog.IndexedForeignKeys}
 	if len(r.opts.Config.Schemas.Include) > 0 {
 		opts.Schemas = r.res.Schemas
 	} else {
@@ -218,6 +219,12 @@ func (t tracedSource) CopyTo(ctx context.Context, w io.Writer, sql string) (pgco
 func (r *run) postData(ctx context.Context) error {
 	if err := r.load.Exec(ctx, r.ddl.PostData); err != nil {
 		return ownersHint(fmt.Errorf("build indexes and constraints on the target (pg_dump's post-data): %w", err), r.opts.KeepOwners)
+	}
+	if r.ddl.IndexedForeignKeys == "" {
+		return nil
+	}
+	if err := r.load.Exec(ctx, load.IndexedForeignKeysSQL(r.ddl.IndexedForeignKeys)); err != nil {
+		return ownersHint(fmt.Errorf("add the foreign keys on the target (pg_dump's post-data): %w", err), r.opts.KeepOwners)
 	}
 	return nil
 }

@@ -48,6 +48,10 @@ type DumpOptions struct {
 	// migration holding ACCESS EXCLUSIVE on the source would otherwise stall
 	// the run.
 	LockWaitTimeout time.Duration
+	// IndexedForeignKeys are foreign keys (catalog.Catalog's) that DDL
+	// adds apart from the rest of post-data, in IndexedForeignKeys, so that
+	// their checks can be planned on their own.
+	IndexedForeignKeys map[catalog.DumpTag]bool
 	// Source, when set, is the caller's open transaction in Snapshot (such as
 	// the one that exported it): the schema and extension lookups run there
 	// instead of in a session of their own.
@@ -70,6 +74,10 @@ type DDL struct {
 	// PostData creates primary keys, unique and foreign-key constraints,
 	// indexes, triggers, rules, policies and extended statistics.
 	PostData string
+	// IndexedForeignKeys, run after PostData, adds the foreign keys of
+	// DumpOptions.IndexedForeignKeys (they are then not in PostData); empty
+	// when there are none.
+	IndexedForeignKeys string
 	// Warnings are the lines pg_dump and pg_restore wrote to stderr on
 	// success, e.g. objects skipped for lack of privileges.
 	Warnings []string
@@ -115,11 +123,34 @@ func Dump(ctx context.Context, tools Tools, opts DumpOptions) (*DDL, error) {
 	}
 
 	d := &DDL{Warnings: warnings}
-	for _, sec := range []struct {
-		name string
-		out  *string
-	}{{"pre-data", &d.PreData}, {"post-data", &d.PostData}} {
-		out, warnings, err := run(ctx, tools.PgRestore, restoreArgs(sec.name, opts), os.Environ(), archive, secrets)
+	// Each section is one pg_restore run over the archive, with a list of
+	// the entries to take when list is set.
+	type section struct {
+		name, list string
+		out        *string
+	}
+	sections := []section{{"pre-data", "", &d.PreData}, {"post-data", "", &d.PostData}}
+	if len(opts.IndexedForeignKeys) > 0 {
+		list, _, err := run(ctx, tools.PgRestore, []string{"--list"}, os.Environ(), archive, secrets)
+		if err != nil {
+			return nil, err
+		}
+		if rest, keys, ok := splitLists(string(list), opts.IndexedForeignKeys); ok {
+			restFile, keysFile, remove, err := writeLists(rest, keys)
+			if err != nil {
+				return nil, fmt.Errorf("dump schema: write pg_restore's lists: %w", err)
+			}
+			defer remove()
+			sections[1].list = restFile
+			sections = append(sections, section{"post-data", keysFile, &d.IndexedForeignKeys})
+		}
+	}
+	for _, sec := range sections {
+		args := restoreArgs(sec.name, opts)
+		if sec.list != "" {
+			args = append(args, "--use-list="+sec.list)
+		}
+		out, warnings, err := run(ctx, tools.PgRestore, args, os.Environ(), archive, secrets)
 		if err != nil {
 			return nil, err
 		}

@@ -121,7 +121,7 @@ func (d *DDL) Extensions() []Extension {
 func (d *DDL) ResetSQL() string {
 	seen := map[string]bool{}
 	var b strings.Builder
-	for _, sql := range []string{d.PreData, d.PostData} {
+	for _, sql := range []string{d.PreData, d.PostData, d.IndexedForeignKeys} {
 		for _, re := range []*regexp.Regexp{setRE, setConfigRE} {
 			for _, m := range re.FindAllStringSubmatch(sql, -1) {
 				if seen[m[1]] {
