@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -577,5 +578,57 @@ func TestColumnDetails(t *testing.T) {
 			}
 		}
 		diff(t, tc.table+" unique columns", tc.unique, got)
+	}
+}
+
+// TestIndexedForeignKeys checks which foreign keys count as indexed: those
+// whose child columns, in any order, are the leading key columns of a
+// plain btree index of the child. Keys are named as pg_dump's headers name
+// them ("<table> <constraint>"), including a partitioned table's key (not
+// its copies on the partitions) and a key declared on one partition.
+func TestIndexedForeignKeys(t *testing.T) {
+	c, _ := read(t, `
+CREATE SCHEMA "odd schema";
+CREATE TABLE p (a int, b int, PRIMARY KEY (a, b));
+CREATE TABLE leads (id int, a int, b int, FOREIGN KEY (a, b) REFERENCES p);
+CREATE INDEX ON leads (b, a, id);
+CREATE TABLE second (id int, a int, b int, FOREIGN KEY (a, b) REFERENCES p);
+CREATE INDEX ON second (id, a, b);
+CREATE TABLE half (id int, a int, b int, FOREIGN KEY (a, b) REFERENCES p);
+CREATE INDEX ON half (a);
+CREATE TABLE included (id int, a int, b int, FOREIGN KEY (a, b) REFERENCES p);
+CREATE INDEX ON included (a) INCLUDE (b);
+CREATE TABLE partial (id int, a int, b int, FOREIGN KEY (a, b) REFERENCES p);
+CREATE INDEX ON partial (a, b) WHERE id > 0;
+CREATE TABLE q (a int PRIMARY KEY);
+CREATE TABLE hashed (a int REFERENCES q);
+CREATE INDEX ON hashed USING hash (a);
+CREATE TABLE single (a int REFERENCES q);
+CREATE INDEX ON single (a);
+CREATE TABLE expr (id int, a int, b int, FOREIGN KEY (a, b) REFERENCES p);
+CREATE INDEX ON expr ((a + 0), b);
+CREATE TABLE "odd schema"."my table" (a int, b int, CONSTRAINT "the key" FOREIGN KEY (a, b) REFERENCES p);
+CREATE INDEX ON "odd schema"."my table" (a, b);
+CREATE TABLE parts (a int, b int, FOREIGN KEY (a, b) REFERENCES p) PARTITION BY LIST (a);
+CREATE TABLE parts_1 PARTITION OF parts FOR VALUES IN (1);
+CREATE INDEX ON parts (a, b);
+CREATE TABLE bare (a int, b int) PARTITION BY LIST (a);
+CREATE TABLE bare_1 PARTITION OF bare FOR VALUES IN (1);
+CREATE INDEX ON bare_1 (b, a);
+ALTER TABLE bare_1 ADD CONSTRAINT bare_1_fkey FOREIGN KEY (a, b) REFERENCES p;`)
+	var got []string
+	for k := range c.IndexedForeignKeys {
+		got = append(got, k.Schema+": "+k.Tag)
+	}
+	slices.Sort(got)
+	want := []string{
+		"odd schema: my table the key",
+		"public: bare_1 bare_1_fkey",
+		"public: leads leads_a_b_fkey",
+		"public: parts parts_a_b_fkey",
+		"public: single single_a_fkey",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("indexed foreign keys (-want +got):\n%s", d)
 	}
 }

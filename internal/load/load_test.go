@@ -148,3 +148,49 @@ func TestLoad(t *testing.T) {
 		t.Errorf("ReadMarker (-written +read):\n%s", d)
 	}
 }
+
+// TestIndexedForeignKeysSQL checks that a key added with hash joins off is
+// still checked: an orphan row fails it, whole rows make it valid, and the
+// session's planner settings are its defaults again afterwards.
+func TestIndexedForeignKeysSQL(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.NewDB(t)
+	conn := pgtest.Connect(t, db)
+	const add = `ALTER TABLE ONLY public.child ADD CONSTRAINT child_parent FOREIGN KEY (parent_id) REFERENCES public.parent(id);`
+	for _, orphan := range []bool{true, false} {
+		l, err := load.Begin(ctx, conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := "INSERT INTO child SELECT i, i % 1000 + 1 FROM generate_series(1, 20000) i;"
+		if orphan {
+			rows += "INSERT INTO child VALUES (0, 1001);"
+		}
+		if err := l.Exec(ctx, `CREATE TABLE parent (id int PRIMARY KEY);
+CREATE TABLE child (id int PRIMARY KEY, parent_id int);
+INSERT INTO parent SELECT generate_series(1, 1000);
+`+rows+`
+CREATE INDEX ON child (parent_id);`); err != nil {
+			t.Fatal(err)
+		}
+		err = l.Exec(ctx, load.IndexedForeignKeysSQL(add))
+		if orphan {
+			if err == nil || !strings.Contains(err.Error(), `violates foreign key constraint "child_parent"`) {
+				t.Errorf("orphan row: err = %v, want a foreign key violation", err)
+			}
+			l.Rollback(ctx)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := query(t, conn, `SELECT current_setting('enable_hashjoin') || ' ' ||
+  (SELECT convalidated::text FROM pg_constraint WHERE conname = 'child_parent')`)
+		if want := []string{"on true"}; !cmp.Equal(got, want) {
+			t.Errorf("after the key: settings and validity = %q, want %q", got, want)
+		}
+		if err := l.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 )
 
@@ -97,7 +98,7 @@ func load(t *testing.T, db string, d *DDL, schemas ...string) {
 		prep.WriteString("DROP SCHEMA IF EXISTS " + identifier(s) + " CASCADE;\n")
 		prep.WriteString(d.CreateSchemaSQL(s))
 	}
-	for _, step := range []struct{ name, sql string }{{"prepare", prep.String()}, {"pre-data", d.PreData}, {"post-data", d.PostData}} {
+	for _, step := range []struct{ name, sql string }{{"prepare", prep.String()}, {"pre-data", d.PreData}, {"post-data", d.PostData}, {"indexed foreign keys", d.IndexedForeignKeys}} {
 		if err := conn.PgConn().Exec(ctx, step.sql).Close(); err != nil {
 			t.Fatalf("%s: %v", step.name, err)
 		}
@@ -508,5 +509,61 @@ func TestLookupInCallersTransaction(t *testing.T) {
 	opts.Schemas = []string{"public", "Nope"}
 	if _, err := Dump(ctx, tools, opts); err == nil || !strings.Contains(err.Error(), `the source database has no schema "Nope"`) {
 		t.Errorf("missing schema through Source: %v", err)
+	}
+}
+
+// TestIndexedForeignKeysApart checks that the keys DumpOptions names come
+// in IndexedForeignKeys and nowhere else, that every other entry of
+// post-data stays in PostData, and that loading both rebuilds the source's
+// schema. The set names a key by pg_dump's tag, including a schema and a
+// table whose names hold spaces, and a tag that is no key of the source.
+func TestIndexedForeignKeysApart(t *testing.T) {
+	t.Parallel()
+	tools := testTools(t)
+	src := pgtest.NewDB(t, `
+CREATE SCHEMA "my schema";
+CREATE TABLE p (id int PRIMARY KEY);
+CREATE TABLE c (id int PRIMARY KEY, p_id int CONSTRAINT c_first REFERENCES p, q_id int CONSTRAINT c_second REFERENCES p);
+CREATE INDEX c_p ON c (p_id);
+CREATE TABLE "my schema"."a table" (p_id int CONSTRAINT "a key" REFERENCES p);
+CREATE POLICY mine ON c USING (p_id > 0);`)
+	indexed := map[catalog.DumpTag]bool{
+		{Schema: "public", Tag: "c c_first"}:            true,
+		{Schema: "my schema", Tag: "a table a key"}:     true,
+		{Schema: "public", Tag: "c no_such_constraint"}: true,
+	}
+	plain := dump(t, tools, DumpOptions{ConnString: pgtest.DSN(src)})
+	apart := dump(t, tools, DumpOptions{ConnString: pgtest.DSN(src), IndexedForeignKeys: indexed})
+	if plain.IndexedForeignKeys != "" {
+		t.Errorf("IndexedForeignKeys without keys named = %q", plain.IndexedForeignKeys)
+	}
+	first := "ADD CONSTRAINT c_first FOREIGN KEY (p_id) REFERENCES public.p(id);"
+	second := "ADD CONSTRAINT c_second FOREIGN KEY (q_id) REFERENCES public.p(id);"
+	spaced := `ADD CONSTRAINT "a key" FOREIGN KEY (p_id) REFERENCES public.p(id);`
+	for _, c := range []struct {
+		sql, what string
+		want      bool
+	}{
+		{plain.PostData, first, true}, {plain.PostData, second, true}, {plain.PostData, spaced, true},
+		{apart.PostData, first, false}, {apart.PostData, second, true}, {apart.PostData, spaced, false},
+		{apart.PostData, "CREATE INDEX c_p ON public.c USING btree (p_id);", true},
+		{apart.PostData, "CREATE POLICY mine ON public.c", true},
+		{apart.PostData, "ADD CONSTRAINT c_pkey PRIMARY KEY (id);", true},
+		{apart.IndexedForeignKeys, first, true}, {apart.IndexedForeignKeys, spaced, true},
+		{apart.IndexedForeignKeys, second, false}, {apart.IndexedForeignKeys, "PRIMARY KEY", false},
+		{apart.IndexedForeignKeys, "CREATE INDEX", false}, {apart.IndexedForeignKeys, "POLICY", false},
+	} {
+		if got := strings.Contains(c.sql, c.what); got != c.want {
+			name := "PostData"
+			if c.sql == apart.IndexedForeignKeys {
+				name = "IndexedForeignKeys"
+			}
+			t.Errorf("%s holds %q: %v, want %v", name, c.what, got, c.want)
+		}
+	}
+	dst := pgtest.NewDB(t)
+	load(t, dst, apart, "public")
+	if diff := cmp.Diff(schemaOf(t, tools, src), schemaOf(t, tools, dst)); diff != "" {
+		t.Errorf("target schema differs from source (-source +target):\n%s", diff)
 	}
 }
