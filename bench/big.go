@@ -27,7 +27,8 @@ import (
 //	    all` (the full twin of (b)); goal ≤ 1.05 in wall time and memory;
 //	(f) the full twin against pg_dump -Fc | pg_restore (b) and against
 //	    pg_dump -Fd -j2 followed by pg_restore -j2; goals ≤ 0.5 and ≤ 0.75;
-//	    pgtwin measured with --jobs 1 and 2;
+//	    pgtwin measured with --jobs 1 and 2, and beside them the load
+//	    floor (see loadFloor);
 //	(g) peak RSS per selected row of (d) and (e): ≤ 100 MB + 32 B a row;
 //	(h) the plan's estimates for (d) against the rows copied: within 2×.
 type bigFigures struct {
@@ -36,6 +37,7 @@ type bigFigures struct {
 	rootAll         []result
 	jobs2           []result
 	dirBase         []time.Duration
+	loadFloor       []time.Duration
 	sampleConfig    string
 	rootAllConfig   string
 	sampleKeyTables []string
@@ -87,6 +89,11 @@ func (b *bench) bigFigures(ctx context.Context, o options, large, full *shop) (*
 	keys = nil
 
 	// (e) and (f).
+	lf, err := b.prepareLoadFloor(ctx, full)
+	if err != nil {
+		return nil, fmt.Errorf("load floor of %s: %w", full.name, err)
+	}
+	defer lf.remove()
 	for i := 0; i < o.runs; i++ {
 		r, err := b.clone(ctx, f.rootAllConfig, full)
 		if err != nil {
@@ -106,6 +113,11 @@ func (b *bench) bigFigures(ctx context.Context, o options, large, full *shop) (*
 		}
 		logf("pg_dump -Fd -j2 + pg_restore -j2 of %s, run %d: %.1fs", full.name, i+1, d.Seconds())
 		f.dirBase = append(f.dirBase, d)
+		if d, err = lf.run(ctx, b); err != nil {
+			return nil, fmt.Errorf("load floor of %s: %w", full.name, err)
+		}
+		logf("load floor of %s, run %d: %.1fs", full.name, i+1, d.Seconds())
+		f.loadFloor = append(f.loadFloor, d)
 	}
 	return f, nil
 }
@@ -268,6 +280,10 @@ func (f *bigFigures) report(w io.Writer, o options, large, full *shop, fullRuns 
 	p("| (f) `pg_dump -Fd -j2` + `pg_restore -j2` | %s | | |", secs(mDir, f.dirBase))
 	p("| (f) pgtwin (better of --jobs 1, 2) / `-Fc` pipe | **%.2f** | ≤ 0.5 | %s |", best.Seconds()/mBase.Seconds(), yes(best.Seconds()/mBase.Seconds() <= 0.5))
 	p("| (f) pgtwin (better of --jobs 1, 2) / `-Fd -j2` | **%.2f** | ≤ 0.75 | %s |", best.Seconds()/mDir.Seconds(), yes(best.Seconds()/mDir.Seconds() <= 0.75))
+	mFloor := median(f.loadFloor)
+	p("| (f) the target alone, one transaction, pgtwin's statements, rows from local files (no source, no pgtwin) | %s | | |", secs(mFloor, f.loadFloor))
+	p("| (f) that floor / `-Fc` pipe; / `-Fd -j2`; pgtwin / floor | %.2f; %.2f; %.2f | (for information: the best any one-transaction load can do) | |",
+		mFloor.Seconds()/mBase.Seconds(), mFloor.Seconds()/mDir.Seconds(), best.Seconds()/mFloor.Seconds())
 	for _, c := range []struct {
 		what string
 		rs   []result
