@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgtwin/pgtwin/internal/pgtest"
 	"github.com/pgtwin/pgtwin/internal/schema"
 )
 
@@ -99,18 +100,11 @@ func stateOf(t testing.TB, dsn string) dbState {
 	sum := sha256.Sum256([]byte(commentOrMetaRE.ReplaceAllString(string(out), "")))
 	st := dbState{Schema: hex.EncodeToString(sum[:]), Tables: map[string]string{}}
 
-	rows, err := conn.Query(ctx, `
+	tables := pgtest.Strings(t, conn, `
 SELECT format('%I.%I', n.nspname, c.relname)
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
 ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tbl := range tables {
 		var n int64
 		var md5 string

@@ -548,18 +548,10 @@ func lockWaiters(t *testing.T, db, table string) func() []string {
 	conn := pgtest.Connect(t, db)
 	return func() []string {
 		t.Helper()
-		rows, err := conn.Query(context.Background(), `SELECT a.query FROM pg_catalog.pg_locks l
+		return pgtest.Strings(t, conn, `SELECT a.query FROM pg_catalog.pg_locks l
 JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
 WHERE l.relation = pg_catalog.to_regclass($1) AND NOT l.granted
   AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())`, table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		queries, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return queries
 	}
 }
 

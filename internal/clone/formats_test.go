@@ -1,12 +1,10 @@
 package clone_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/pgtwin/pgtwin/internal/pgtest"
 )
@@ -47,18 +45,9 @@ func quoteLit(s string) string { return "'" + s + "'" }
 // formats, so that two databases' rows compare by value.
 func canonical(t *testing.T, db string) []string {
 	t.Helper()
-	ctx := context.Background()
 	conn := pgtest.Connect(t, db)
 	pgtest.Exec(t, conn, "SET datestyle = ISO, YMD; SET intervalstyle = postgres; SET extra_float_digits = 3; SET timezone = 'UTC'")
-	rows, err := conn.Query(ctx, "SELECT ROW(e.*)::text FROM events e ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return pgtest.Strings(t, conn, "SELECT ROW(e.*)::text FROM events e ORDER BY id")
 }
 
 // TestValueFormats: COPY text travels from the source's session to the

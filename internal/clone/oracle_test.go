@@ -145,26 +145,19 @@ func readOCatalog(t *testing.T, q querier, cfg *oconfig) *ocatalog {
 	for _, s := range cfg.Schemas.Exclude {
 		exclude = append(exclude, parseIdent(t, q, s)[0])
 	}
-	rows, err := q.Query(ctx, `
+	all := pgtest.Strings(t, q, `
 SELECT n.nspname FROM pg_catalog.pg_namespace n
 WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', 'pgtwin')
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
 ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, s := range all {
 		if (len(include) == 0 || slices.Contains(include, s)) && !slices.Contains(exclude, s) {
 			c.schemas = append(c.schemas, s)
 		}
 	}
 
-	rows, err = q.Query(ctx, `
+	rows, err := q.Query(ctx, `
 SELECT c.oid, n.nspname, c.relname, pg_catalog.format('%I.%I', n.nspname, c.relname), c.relkind = 'p',
   ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
@@ -419,15 +412,7 @@ func oracleWith(t *testing.T, src, yaml string, pinned map[string][]string) map[
 	}
 	out := map[string][]string{}
 	for _, tb := range cat.tables {
-		rows, err := tx.Query(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE _o_sel ORDER BY 1", tb.identity(), tb.from()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		vals, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[tb.key] = append([]string{}, vals...)
+		out[tb.key] = append([]string{}, pgtest.Strings(t, tx, fmt.Sprintf("SELECT %s FROM %s WHERE _o_sel ORDER BY 1", tb.identity(), tb.from()))...)
 	}
 	return out
 }
@@ -566,13 +551,5 @@ func column(t *testing.T, db, sql string, args ...any) []string {
 	}
 	// One connection a query, closed at once: parallel tests run many.
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, sql, args...)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, sql)
-	}
-	vals, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return vals
+	return pgtest.Strings(t, conn, sql, args...)
 }

@@ -97,15 +97,7 @@ func sourceState(t *testing.T, dsn string) []string {
 	defer conn.Close(ctx)
 	collect := func(sql string) []string {
 		t.Helper()
-		rows, err := conn.Query(ctx, sql)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, sql)
-		}
-		vals, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return vals
+		return pgtest.Strings(t, conn, sql)
 	}
 	state := collect(`SELECT 'schema ' || nspname FROM pg_catalog.pg_namespace ORDER BY 1`)
 	state = append(state, collect(`

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/load"
@@ -34,19 +33,6 @@ CREATE TABLE public.child (id int NOT NULL, parent_id int, note text);
 CREATE SEQUENCE public.child_seq;
 CREATE MATERIALIZED VIEW public.child_count AS SELECT count(*) AS n FROM public.child WITH NO DATA;
 `
-
-func query(t *testing.T, conn *pgx.Conn, sql string) []string {
-	t.Helper()
-	rows, err := conn.Query(context.Background(), sql)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // TestLoad drives a Loader as a run does and reads the result back with
 // SQL of its own: schemas replaced (others untouched), text and binary
@@ -81,7 +67,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal("a bad COPY row was taken")
 	}
 	l.Rollback(ctx)
-	if got := query(t, conn, "SELECT id::text FROM public.old ORDER BY 1"); !cmp.Equal(got, []string{"1", "2"}) {
+	if got := pgtest.Strings(t, conn, "SELECT id::text FROM public.old ORDER BY 1"); !cmp.Equal(got, []string{"1", "2"}) {
 		t.Fatalf("after a rolled-back load public.old holds %v", got)
 	}
 
@@ -136,7 +122,7 @@ func TestLoad(t *testing.T) {
 		`SELECT count(*)::text FROM pg_class WHERE relname = 'old'`:                                      {"0"},
 		`SELECT source || ' ' || snapshot_at AT TIME ZONE 'UTC' || ' ' || masked::text FROM pgtwin.runs`: {`o'brien@prod:5432/shop 2026-12-02 01:02:03.456 [{"mask": "name", "table": {"name": "Parent", "schema": "public"}, "column": "name"}]`},
 	} {
-		if got := query(t, conn, sql); !cmp.Equal(got, want) {
+		if got := pgtest.Strings(t, conn, sql); !cmp.Equal(got, want) {
 			t.Errorf("%s\n got %q\nwant %q", sql, got, want)
 		}
 	}
@@ -184,7 +170,7 @@ CREATE INDEX ON child (parent_id);`); err != nil {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := query(t, conn, `SELECT current_setting('enable_hashjoin') || ' ' ||
+		got := pgtest.Strings(t, conn, `SELECT current_setting('enable_hashjoin') || ' ' ||
   (SELECT convalidated::text FROM pg_constraint WHERE conname = 'child_parent')`)
 		if want := []string{"on true"}; !cmp.Equal(got, want) {
 			t.Errorf("after the key: settings and validity = %q, want %q", got, want)

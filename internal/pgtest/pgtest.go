@@ -194,6 +194,26 @@ func Exec(t testing.TB, conn *pgx.Conn, sql string) {
 	}
 }
 
+// Querier runs a query: a *pgx.Conn or a pgx.Tx.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// Strings runs a query of one text column and returns its values, or
+// fails the test.
+func Strings(t testing.TB, q Querier, sql string, args ...any) []string {
+	t.Helper()
+	rows, err := q.Query(context.Background(), sql, args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, sql)
+	}
+	vals, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vals
+}
+
 // ReadOnlyTx opens a READ ONLY REPEATABLE READ transaction on database db,
 // as pgtwin reads a source; the test's end rolls it back.
 func ReadOnlyTx(t testing.TB, db string) pgx.Tx {

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/pgtwin/pgtwin/internal/catalog"
 	"github.com/pgtwin/pgtwin/internal/pgtest"
@@ -181,7 +180,7 @@ func TestDetectShop(t *testing.T) {
 	// No reason quotes a value: every text value of the database is
 	// absent from every reason.
 	all := Merge(cat, byDef, sampled)
-	rows, err := tx.Query(ctx, `
+	values := pgtest.Strings(t, tx, `
 		SELECT v FROM (
 			SELECT email AS v FROM users UNION SELECT phone FROM users UNION SELECT contact FROM users
 			UNION SELECT host(last_login_ip) FROM users
@@ -190,13 +189,6 @@ func TestDetectShop(t *testing.T) {
 			UNION SELECT cards FROM payments UNION SELECT account FROM payments
 			UNION SELECT recipient FROM mail_log UNION SELECT body FROM notes
 		) s WHERE v IS NOT NULL`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	values, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
 	if len(values) < 100 {
 		t.Fatalf("only %d values", len(values))
 	}
