@@ -474,6 +474,41 @@ func TestPartitionEdges(t *testing.T) {
 	}
 }
 
+// TestForeignPartitions checks that a partitioned table with a foreign
+// partition says so and lists only its ordinary leaves, which then do not
+// hold all its rows.
+func TestForeignPartitions(t *testing.T) {
+	c, _ := read(t, `
+		CREATE EXTENSION file_fdw;
+		CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;
+		CREATE TABLE readings (at date NOT NULL, value int) PARTITION BY RANGE (at);
+		CREATE TABLE readings_new PARTITION OF readings FOR VALUES FROM ('2025-01-01') TO (MAXVALUE) PARTITION BY RANGE (at);
+		CREATE TABLE readings_2025 PARTITION OF readings_new FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+		CREATE FOREIGN TABLE readings_later PARTITION OF readings_new DEFAULT SERVER files OPTIONS (filename '/dev/null');
+		CREATE FOREIGN TABLE readings_old PARTITION OF readings FOR VALUES FROM (MINVALUE) TO ('2025-01-01')
+		  SERVER files OPTIONS (filename '/dev/null');
+		CREATE TABLE counts (at date NOT NULL) PARTITION BY RANGE (at);
+		CREATE TABLE counts_all PARTITION OF counts DEFAULT;`)
+	diff(t, "tables", []string{"public.counts", "public.readings"}, tableNames(c))
+	readings, counts := table(t, c, "public", "readings"), table(t, c, "public", "counts")
+	diff(t, "readings partitions", []string{"public.readings_2025"}, names(readings.Partitions))
+	if !readings.ForeignPartitions {
+		t.Error("readings.ForeignPartitions = false, want true")
+	}
+	diff(t, "counts partitions", []string{"public.counts_all"}, names(counts.Partitions))
+	if counts.ForeignPartitions {
+		t.Error("counts.ForeignPartitions = true, want false")
+	}
+}
+
+func names(ns []catalog.Name) []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.Display())
+	}
+	return out
+}
+
 func columnNames(t *catalog.Table) []string {
 	var names []string
 	for _, c := range t.Columns {

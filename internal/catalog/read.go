@@ -154,7 +154,7 @@ func readSchemas(ctx context.Context, tx pgx.Tx) (map[uint32]string, error) {
 }
 
 // relationsQuery lists ordinary and partitioned tables, partitions included,
-// outside the system schemas. Which of them are listed as tables is decided
+// and foreign tables that are partitions, outside the system schemas. Which of them are listed as tables is decided
 // in buildTables. parents are the pg_inherits parents in declaration order:
 // the parent of a partition, or the parents of an inheritance child.
 const relationsQuery = `
@@ -174,7 +174,7 @@ SELECT c.oid, c.relnamespace, n.nspname, c.relname, c.relkind::text, c.relispart
        ) AS extension_member
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p')
+WHERE (c.relkind IN ('r', 'p') OR (c.relkind = 'f' AND c.relispartition))
   AND n.nspname NOT LIKE 'pg\_%'
   AND n.nspname <> 'information_schema'
 ORDER BY c.oid`
@@ -183,7 +183,7 @@ type relation struct {
 	oid         uint32
 	namespace   uint32
 	name        Name
-	kind        string // pg_class.relkind: "r" or "p"
+	kind        string // pg_class.relkind: "r", "p", or "f" for a partition
 	isPartition bool
 	reltuples   float64
 	bytes       int64
@@ -266,6 +266,10 @@ func buildTables(rels map[uint32]*relation, schemas map[uint32]string) (*tableSe
 			continue // the root is not listed (extension table)
 		}
 		ts.logical[r.oid] = t
+		if r.kind == "f" {
+			t.ForeignPartitions = true
+			continue
+		}
 		if r.kind != "r" {
 			continue // an intermediate partitioned table holds no rows
 		}

@@ -76,8 +76,11 @@ type Table struct {
 	// UniqueKeys are the non-partial unique constraints and unique indexes on
 	// plain columns (the keys a foreign key can reference), PK excluded.
 	UniqueKeys [][]string `json:"unique_keys,omitempty"`
-	// Partitions are the leaf partitions of a partitioned table, sorted.
-	Partitions []Name `json:"partitions,omitempty"`
+	// Partitions are the leaf partitions of a partitioned table, sorted:
+	// its ordinary tables, which hold its rows. ForeignPartitions says some
+	// of its rows live in foreign tables instead, which Partitions omits.
+	Partitions        []Name `json:"partitions,omitempty"`
+	ForeignPartitions bool   `json:"foreign_partitions,omitempty"`
 	// InheritsFrom names the parents of an inheritance child.
 	InheritsFrom []Name `json:"inherits_from,omitempty"`
 	// EstimatedRows and Bytes come from pg_class (summed over partitions);
