@@ -1,6 +1,7 @@
 package clone_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -96,6 +97,21 @@ tables:
 `,
 	},
 	{
+		name:   "whole partitioned tables: sub-partitions, defaults, a leaf attached with its own column order, a leaf in another schema",
+		schema: partitionedLedger,
+		config: `
+version: 1
+roots:
+  - table: entries
+    where: id <= 50
+tables:
+  - table: accounts
+    copy: all
+  - table: ledger
+    copy: all
+`,
+	},
+	{
 		name: "every table a root with all",
 		schema: `
 CREATE TABLE a (id int PRIMARY KEY, b_id int);
@@ -163,4 +179,78 @@ func rowTexts(t *testing.T, db string) map[string][]string {
 		}
 	}
 	return out
+}
+
+// partitionedLedger is a partitioned table whose rows live in leaves of
+// every kind: one attached with its own column order (the partitioned
+// table has a dropped column), one in another schema, two under a
+// sub-partitioned leaf (one its default), the default, and an empty one.
+const partitionedLedger = `
+CREATE SCHEMA archive;
+CREATE TABLE accounts (id int PRIMARY KEY);
+CREATE TABLE ledger (dropped int, id int NOT NULL, account_id int REFERENCES accounts, booked date NOT NULL, amount numeric NOT NULL,
+  PRIMARY KEY (id, booked)) PARTITION BY RANGE (booked);
+ALTER TABLE ledger DROP COLUMN dropped;
+CREATE TABLE ledger_2024 (amount numeric NOT NULL, booked date NOT NULL, account_id int, id int NOT NULL);
+ALTER TABLE ledger ATTACH PARTITION ledger_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE archive.ledger_old PARTITION OF ledger FOR VALUES FROM (MINVALUE) TO ('2024-01-01');
+CREATE TABLE ledger_2025 PARTITION OF ledger FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') PARTITION BY RANGE (booked);
+CREATE TABLE ledger_2025_h1 PARTITION OF ledger_2025 FOR VALUES FROM ('2025-01-01') TO ('2025-07-01');
+CREATE TABLE ledger_2025_rest PARTITION OF ledger_2025 DEFAULT;
+CREATE TABLE ledger_later PARTITION OF ledger DEFAULT;
+CREATE TABLE ledger_2030 PARTITION OF ledger FOR VALUES FROM ('2030-01-01') TO ('2031-01-01');
+CREATE TABLE entries (id int PRIMARY KEY, ledger_id int, booked date, FOREIGN KEY (ledger_id, booked) REFERENCES ledger);
+INSERT INTO accounts SELECT generate_series(1, 5);
+INSERT INTO ledger SELECT i, 1 + i % 5, date '2023-01-01' + i % 1500, i * 1.5 FROM generate_series(1, 3000) i;
+INSERT INTO entries SELECT i, i * 7, date '2023-01-01' + (i * 7) % 1500 FROM generate_series(1, 200) i;`
+
+// TestWholePartitionsFrozen checks that a whole partitioned table passed
+// through lands leaf by leaf: each leaf holds the rows of the source's
+// leaf, and its pages are all-visible, which only COPY … FREEZE into the
+// leaf itself makes them (a COPY routed through the partitioned table
+// cannot freeze).
+func TestWholePartitionsFrozen(t *testing.T) {
+	t.Parallel()
+	src := pgtest.NewDB(t, partitionedLedger, "ANALYZE")
+	srcConn := pgtest.Connect(t, src)
+	leaves := pgtest.Strings(t, srcConn, `SELECT relid::regclass::text FROM pg_catalog.pg_partition_tree('ledger') WHERE isleaf ORDER BY 1`)
+	if len(leaves) != 6 {
+		t.Fatalf("leaves of ledger: %q, want 6", leaves)
+	}
+	config := "version: 1\ntables:\n  - table: accounts\n    copy: all\n  - table: ledger\n    copy: all\n"
+	for _, v := range []struct {
+		name  string
+		tweak func(*clone.Options)
+	}{{"one reader", nil}, {"three readers", func(o *clone.Options) { o.Jobs = 3 }}} {
+		t.Run(v.name, func(t *testing.T) {
+			tgt := pgtest.NewDB(t)
+			if _, err := runClone(src, tgt, config, v.tweak); err != nil {
+				t.Fatalf("clone: %v", err)
+			}
+			tgtConn := pgtest.Connect(t, tgt)
+			filled := 0
+			for _, leaf := range leaves {
+				q := "SELECT t::text FROM ONLY " + leaf + " AS t ORDER BY 1"
+				want := pgtest.Strings(t, srcConn, q)
+				if d := cmp.Diff(want, pgtest.Strings(t, tgtConn, q)); d != "" {
+					t.Errorf("rows of %s (-source +twin):\n%s", leaf, d)
+				}
+				if len(want) == 0 {
+					continue
+				}
+				filled++
+				pgtest.Exec(t, tgtConn, "ANALYZE "+leaf)
+				var pages, visible int32
+				if err := tgtConn.QueryRow(context.Background(), "SELECT relpages, relallvisible FROM pg_catalog.pg_class WHERE oid = $1::regclass", leaf).Scan(&pages, &visible); err != nil {
+					t.Fatal(err)
+				}
+				if pages == 0 || visible != pages {
+					t.Errorf("%s: %d of %d pages all-visible, want every page: the leaf was not loaded WITH (FREEZE)", leaf, visible, pages)
+				}
+			}
+			if filled != 5 {
+				t.Errorf("%d leaves hold rows, want 5", filled)
+			}
+		})
+	}
 }

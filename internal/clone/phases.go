@@ -125,8 +125,16 @@ func (r *run) preData(ctx context.Context) error {
 			continue
 		}
 		r.loaded = append(r.loaded, t.Name.String())
-		if t.Kind == catalog.Ordinary {
+		switch t.Kind {
+		case catalog.Ordinary:
 			freeze = append(freeze, t.Name)
+		case catalog.Partitioned:
+			// A whole partitioned table is loaded leaf by leaf.
+			for _, p := range t.Partitions {
+				if r.res.Included(p) {
+					freeze = append(freeze, p)
+				}
+			}
 		}
 	}
 	r.load.Freeze(freeze)

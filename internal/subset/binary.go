@@ -12,14 +12,14 @@ import (
 // binarySignature starts every binary COPY stream.
 var binarySignature = []byte("PGCOPY\n\377\r\n\x00")
 
-// fetchBinary passes a whole table's binary COPY from the source to the
-// target untouched. It reads only the stream's framing (a field count and
-// field lengths per row), to count rows against the budgets and report
-// progress; no value is parsed, printed or checked by pgtwin or by the
-// servers' text input and output functions.
-func (e *engine) fetchBinary(ctx context.Context, ts *tableState, query string) error {
-	return e.stream(ctx, ts, query, e.src, e.binarySink, func(r io.Reader, write, raw func([]byte) error) error {
-		return readBinaryRows(r, ts, write, raw)
+// fetchBinary passes one part of a whole table's binary COPY, read from
+// src, to the target untouched. It reads only the stream's framing (a
+// field count and field lengths per row), to count rows against the
+// budgets and report progress; no value is parsed, printed or checked by
+// pgtwin or by the servers' text input and output functions.
+func (e *engine) fetchBinary(ctx context.Context, p wholePart, src Source) error {
+	return e.stream(ctx, p.ts, p.into, p.query, src, e.binarySink, func(r io.Reader, write, raw func([]byte) error) error {
+		return readBinaryRows(r, p.ts, write, raw)
 	})
 }
 

@@ -426,48 +426,81 @@ func (e *engine) run(ctx context.Context) error {
 // COPYs are read ahead on every source session while the target takes
 // them, one table after the other.
 func (e *engine) fetchWholeTables(ctx context.Context) error {
-	var binary []*tableState
-	var queries []string
+	var parts []wholePart
 	for _, n := range e.order {
 		ts := e.tables[n]
 		switch {
 		case !ts.whole:
 		case ts.passThrough && e.binarySink != nil && len(e.readers) > 0:
-			binary = append(binary, ts)
-			queries = append(queries, binaryQuery(ts))
+			parts = append(parts, e.binaryParts(ts)...)
 		default:
 			if err := e.fetchWhole(ctx, ts); err != nil {
 				return err
 			}
 		}
 	}
-	if len(binary) == 0 {
+	if len(parts) == 0 {
 		return nil
+	}
+	queries := make([]string, len(parts))
+	for i, p := range parts {
+		queries[i] = p.query
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	pre, wait := prefetchAll(pctx, append([]Source{e.src}, e.readers...), queries)
 	defer wait()
 	defer cancel()
-	for i, ts := range binary {
-		err := e.stream(ctx, ts, queries[i], pre[i], e.binarySink, func(r io.Reader, write, raw func([]byte) error) error {
-			return readBinaryRows(r, ts, write, raw)
-		})
-		if err != nil {
+	for i, p := range parts {
+		if err := e.fetchBinary(ctx, p, pre[i]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func binaryQuery(ts *tableState) string {
-	return fmt.Sprintf("COPY (SELECT %s FROM %s) TO STDOUT (FORMAT binary)", quoteColumns(ts.cols), ts.from)
+// wholePart is one binary COPY of a whole table's rows: of the table, or
+// of one leaf partition of it.
+type wholePart struct {
+	ts    *tableState
+	into  catalog.Name // the table the target's COPY fills
+	query string
 }
 
-// fetchWhole copies every row of a whole table by one query: binary COPY
-// passed through when the table allows it, the text path otherwise.
+// binaryParts returns the COPYs that pass whole table ts through. A
+// partitioned table is read and loaded leaf by leaf: a leaf created in the
+// load transaction takes its rows WITH (FREEZE), which a partitioned table
+// cannot, and the target routes no row. Rows in foreign partitions, or in
+// leaves of schemas the twin leaves out, go through the table itself.
+func (e *engine) binaryParts(ts *tableState) []wholePart {
+	t := ts.t
+	leaves := t.Kind == catalog.Partitioned && !t.ForeignPartitions && len(t.Partitions) > 0
+	for _, p := range t.Partitions {
+		leaves = leaves && e.res.Included(p)
+	}
+	if !leaves {
+		return []wholePart{{ts, t.Name, binaryQuery(ts, ts.from)}}
+	}
+	parts := make([]wholePart, len(t.Partitions))
+	for i, p := range t.Partitions {
+		parts[i] = wholePart{ts, p, binaryQuery(ts, "ONLY "+p.String())}
+	}
+	return parts
+}
+
+func binaryQuery(ts *tableState, from string) string {
+	return fmt.Sprintf("COPY (SELECT %s FROM %s) TO STDOUT (FORMAT binary)", quoteColumns(ts.cols), from)
+}
+
+// fetchWhole copies every row of a whole table: binary COPY passed through
+// when the table allows it, one query on the text path otherwise.
 func (e *engine) fetchWhole(ctx context.Context, ts *tableState) error {
 	if ts.passThrough && e.binarySink != nil {
-		return e.fetchBinary(ctx, ts, binaryQuery(ts))
+		for _, p := range e.binaryParts(ts) {
+			if err := e.fetchBinary(ctx, p, e.src); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO STDOUT", ts.selectList, ts.from)
 	return e.fetch(ctx, ts, q, modeWhole, nil)
@@ -479,15 +512,16 @@ func (e *engine) fetchWhole(ctx context.Context, ts *tableState) error {
 // The target's COPY starts with the first new row, so a query that finds
 // nothing new costs the target nothing.
 func (e *engine) fetch(ctx context.Context, ts *tableState, query string, m mode, filter func([][]byte) bool) error {
-	return e.stream(ctx, ts, query, e.src, e.sink, func(r io.Reader, write, _ func([]byte) error) error {
+	return e.stream(ctx, ts, ts.t.Name, query, e.src, e.sink, func(r io.Reader, write, _ func([]byte) error) error {
 		return e.scan(r, ts, m, filter, write)
 	})
 }
 
 // stream runs query on the source and hands its output to read, whose
-// write passes bytes (a row at a time) to sink, counting them against the
-// budgets and reporting progress; raw passes bytes that are no row.
-func (e *engine) stream(ctx context.Context, ts *tableState, query string, src Source, sink Sink, read func(r io.Reader, write, raw func([]byte) error) error) error {
+// write passes bytes (a row at a time) to sink, into table into (ts's table
+// or one of its partitions), counting them against the budgets and
+// reporting progress as ts's; raw passes bytes that are no row.
+func (e *engine) stream(ctx context.Context, ts *tableState, into catalog.Name, query string, src Source, sink Sink, read func(r io.Reader, write, raw func([]byte) error) error) error {
 	start := time.Now()
 	defer func() { ts.stats.Duration += time.Since(start) }()
 	ts.stats.Queries++
@@ -519,7 +553,7 @@ func (e *engine) stream(ctx context.Context, ts *tableState, query string, src S
 		buf = bufio.NewWriterSize(dstW, 256<<10)
 		started = true
 		g.Go(func() error {
-			err := sink(gctx, ts.t.Name, ts.cols, dstR)
+			err := sink(gctx, into, ts.cols, dstR)
 			dstR.CloseWithError(err)
 			return err
 		})
