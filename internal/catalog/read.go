@@ -154,9 +154,10 @@ func readSchemas(ctx context.Context, tx pgx.Tx) (map[uint32]string, error) {
 }
 
 // relationsQuery lists ordinary and partitioned tables, partitions included,
-// and foreign tables that are partitions, outside the system schemas. Which of them are listed as tables is decided
-// in buildTables. parents are the pg_inherits parents in declaration order:
-// the parent of a partition, or the parents of an inheritance child.
+// and foreign tables that are partitions, outside the system schemas. Which
+// of them are listed as tables is decided in buildTables. parents are the
+// pg_inherits parents in declaration order: the parent of a partition, or
+// the parents of an inheritance child.
 const relationsQuery = `
 SELECT c.oid, c.relnamespace, n.nspname, c.relname, c.relkind::text, c.relispartition,
        c.reltuples::float8,
